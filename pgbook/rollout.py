@@ -69,12 +69,23 @@ def sample_episodes(mdp: TabularMDP, policy: SoftmaxPolicy, theta, n_episodes: i
     Rewards are the expected rewards R[s, a]. An episode ends on entering a terminal state or after
     max_steps steps (then truncated is True for it).
     """
+    policy.check_mdp(mdp)
+    return sample_from_probs(mdp, policy.probs(theta), n_episodes, rng, max_steps)
+
+
+def sample_from_probs(mdp: TabularMDP, pi, n_episodes: int, rng: np.random.Generator,
+                      max_steps: int = 1000) -> Episodes:
+    """Like `sample_episodes`, from a probability table pi: (S, A) shared by all episodes, or
+    (n_episodes, S, A), one policy per episode (e.g. one per independent learning run)."""
     n_episodes = check_positive_int("n_episodes", n_episodes)
     max_steps = check_positive_int("max_steps", max_steps)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-    policy.check_mdp(mdp)
-    pi_cdf = np.cumsum(policy.probs(theta), axis=1)
+    pi = np.asarray(pi, dtype=np.float64)
+    if pi.shape not in ((mdp.n_states, mdp.n_actions), (n_episodes, mdp.n_states, mdp.n_actions)):
+        raise ValueError(f"pi has shape {pi.shape}, expected (S, A) = {(mdp.n_states, mdp.n_actions)} "
+                         f"or (n_episodes, S, A) = {(n_episodes, mdp.n_states, mdp.n_actions)}")
+    pi_cdf = np.cumsum(np.broadcast_to(pi, (n_episodes, mdp.n_states, mdp.n_actions)), axis=2)
     P_cdf = np.cumsum(mdp.P, axis=2)
     s = _categorical(np.broadcast_to(np.cumsum(mdp.rho), (n_episodes, mdp.n_states)), rng)
     active = ~mdp.terminal[s]
@@ -87,7 +98,7 @@ def sample_episodes(mdp: TabularMDP, policy: SoftmaxPolicy, theta, n_episodes: i
         at = np.zeros(n_episodes, dtype=np.int64)
         rt = np.zeros(n_episodes)
         st[idx] = s[idx]
-        at[idx] = _categorical(pi_cdf[s[idx]], rng)
+        at[idx] = _categorical(pi_cdf[idx, s[idx]], rng)
         rt[idx] = mdp.R[s[idx], at[idx]]
         steps.append((st, at, rt, active.copy()))
         s[idx] = _categorical(P_cdf[s[idx], at[idx]], rng)
