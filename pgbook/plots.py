@@ -37,3 +37,28 @@ def error_bars(labels, means, stderrs, truth=None, k: float = 2.0, ax=None):
     ax.set_xticks(x, labels)
     ax.legend()
     return ax
+
+
+def mc_error_curve(n, errors, label: str = "Monte Carlo error", guide: bool = True, ax=None):
+    """Log-log plot of an estimator's error against the sample size, with a c / sqrt(n) guide.
+
+    n: (K,) sample sizes; errors: (K,) positive errors (e.g. the RMS error over independent batches).
+    The dashed guide passes through the first point, so a slope parallel to it is the Monte Carlo
+    rate 1/sqrt(n) (introduced in notebook 03).
+    """
+    from ._checks import as_float_array  # plots stay importable on their own; checks are shared
+
+    n, errors = as_float_array("n", n, ndim=1), as_float_array("errors", errors, ndim=1)
+    if n.shape != errors.shape:
+        raise ValueError(f"n has shape {n.shape} but errors has shape {errors.shape}; expected equal")
+    if n.size == 0 or (n <= 0).any() or (errors <= 0).any():
+        raise ValueError(f"n and errors must be non-empty and positive for a log-log plot, got "
+                         f"min n = {n.min(initial=np.inf):g}, min error = {errors.min(initial=np.inf):g}")
+    ax = _axis(ax)
+    ax.loglog(n, errors, "o-", label=label)
+    if guide:
+        ax.loglog(n, errors[0] * np.sqrt(n[0] / n), "k--", label=r"$\propto 1/\sqrt{N}$ guide")
+    ax.set_xlabel("number of episodes N")
+    ax.set_ylabel("error")
+    ax.legend()
+    return ax
