@@ -31,6 +31,13 @@ class GradientEstimate(NamedTuple):
     samples: np.ndarray
 
 
+def as_estimate(samples: np.ndarray) -> GradientEstimate:
+    """Mean and standard error over the first axis of per-sample gradients (N, *shape)."""
+    n = samples.shape[0]
+    stderr = samples.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(samples.shape[1:], np.inf)
+    return GradientEstimate(mean=samples.mean(axis=0), stderr=stderr, samples=samples)
+
+
 def visit_weights(episodes: Episodes, n_states: int, n_actions: int, step_weights) -> np.ndarray:
     """W[i, s, a] = sum over steps t of episode i with (s_t, a_t) = (s, a) of step_weights[i, t]: (N, S, A)."""
     N = episodes.n_episodes
@@ -102,5 +109,4 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
             raise ValueError(f"baseline array has shape {b.shape}, expected per-state values (S,) = ({S},); "
                              f"baseline must be {BASELINES}")
         samples = g - score_sum(per_step * b[episodes.states])
-    stderr = samples.std(axis=0, ddof=1) / np.sqrt(N) if N > 1 else np.full(theta.shape, np.inf)
-    return GradientEstimate(mean=samples.mean(axis=0), stderr=stderr, samples=samples)
+    return as_estimate(samples)

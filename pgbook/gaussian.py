@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ._checks import as_float_array, check_positive_int, check_real
-from .estimators import GradientEstimate
+from .estimators import GradientEstimate, as_estimate
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,6 @@ class GaussianPolicy:
         z = (a - theta[0] * s - theta[1]) / sigma  # the noise eps that produced a
         parts = [z / sigma * s, z / sigma] + ([z**2 - 1] if self.sigma is None else [])
         return np.stack(parts, axis=-1)
-
-
-def as_estimate(samples: np.ndarray) -> GradientEstimate:
-    """Mean and standard error over the first axis of per-sample gradients (N, P)."""
-    n = samples.shape[0]
-    stderr = samples.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(samples.shape[1:], np.inf)
-    return GradientEstimate(mean=samples.mean(axis=0), stderr=stderr, samples=samples)
 
 
 def _draw(mu, sigma, n, rng) -> tuple[float, float, np.ndarray]:
