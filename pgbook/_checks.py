@@ -18,6 +18,8 @@ def as_float_array(name: str, x, ndim: int | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}: {err}") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
+    if arr.ndim == 0 and not np.isfinite(arr):  # argwhere finds no index in a 0-d array
+        raise ValueError(f"{name} is {arr}, expected a finite number")
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         idx = tuple(int(i) for i in bad[0])

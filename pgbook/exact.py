@@ -74,7 +74,7 @@ def evaluate(mdp: TabularMDP, pi) -> Evaluation:
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
     ok = ~_undefined_states(mdp, P_pi) if mdp.gamma == 1.0 else np.ones(mdp.n_states, bool)
     keep = live & ok  # solve only where values are defined; terminal states have V = 0
-    M = P_pi[np.ix_(keep, keep)]
+    M = P_pi if keep.all() else P_pi[np.ix_(keep, keep)]  # skip an (S, S) copy when all are kept
     L = np.eye(M.shape[0]) - mdp.gamma * M
     r_pi = np.einsum("sa,sa->s", pi, mdp.R)[keep]
     V = np.where(ok, 0.0, np.nan)
@@ -82,11 +82,13 @@ def evaluate(mdp: TabularMDP, pi) -> Evaluation:
     if M.shape[0]:
         V[keep] = np.linalg.solve(L, r_pi)
         d[keep] = np.linalg.solve(L.T, mdp.rho[keep])
-    # a state with defined values only moves to states with defined values, so the zeros that
-    # nan_to_num puts in place of undefined V never enter a defined Q
+    # an action that may lead to a state with undefined V has undefined Q too (even where pi never
+    # takes it), so the zeros that nan_to_num puts in place of undefined V never enter a defined Q
     Q = mdp.R + mdp.gamma * (mdp.P @ np.nan_to_num(V))
+    if not ok.all():
+        Q[mdp.P @ ~ok > 0] = np.nan
+        Q[~ok] = np.nan
     Q[mdp.terminal] = 0.0
-    Q[~ok] = np.nan
     return Evaluation(V=V, Q=Q, d=d, J=float(mdp.rho @ np.nan_to_num(V)))
 
 

@@ -2,7 +2,9 @@
 
 All episodes advance together: one step of the loop moves every episode that has not ended, so
 the Python loop runs over time steps, never over episodes. Episodes are stored as padded
-(N, T) arrays with a mask, T being the longest episode in the batch.
+(N, T) arrays with a mask, T being the longest episode in the batch. For speed the loop keeps only
+the running episodes and their states, logs them per step, and fills the padded arrays once at the
+end; categorical draws are inverse transforms over the outcomes that have positive probability.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import as_float_array, check_positive_int, check_probability
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy
 
@@ -56,10 +58,31 @@ class Episodes:
         return G * self.mask
 
 
-def _categorical(cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw per row of the cumulative table cdf (n, k) by inverse transform: (n,) ints."""
-    u = rng.random(cdf.shape[0])
-    return np.minimum((cdf < u[:, None]).sum(axis=1), cdf.shape[1] - 1)
+def _table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse-transform tables for rows of probabilities p (..., k), flattened to (n, k) rows.
+
+    support (n, K): each row's outcomes with positive probability, in order, padded to K = the
+    largest support; cum (n, K - 1): their running sums without the last one, inf on padding.
+    Deterministic rows then need no comparison at all, and sparse rows compare with few columns.
+    """
+    p = p.reshape(-1, p.shape[-1])
+    n_pos = (p > 0).sum(axis=1)
+    K = int(n_pos.max())
+    support = np.argsort(p <= 0, axis=1, kind="stable")[:, :K]
+    cum = np.cumsum(np.take_along_axis(p, support, axis=1), axis=1)[:, :-1]
+    cum[np.arange(K - 1) >= n_pos[:, None] - 1] = np.inf
+    return support, cum
+
+
+def _draw(table: tuple[np.ndarray, np.ndarray], rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One outcome per entry of rows (n,): the first outcome whose running sum reaches u ~ U[0, 1)."""
+    support, cum = table
+    u = rng.random(rows.size)  # drawn even for deterministic rows, so the random stream never changes
+    if cum.shape[1] == 0:
+        return support[rows, 0]
+    if cum.shape[1] == 1:  # the common two-outcome case, without an (n, 1) temporary
+        return support[rows, (cum[rows, 0] < u).view(np.int8)]
+    return support[rows, (cum[rows] < u[:, None]).sum(axis=1)]
 
 
 def sample_episodes(mdp: TabularMDP, policy: SoftmaxPolicy, theta, n_episodes: int,
@@ -81,31 +104,36 @@ def sample_from_probs(mdp: TabularMDP, pi, n_episodes: int, rng: np.random.Gener
     max_steps = check_positive_int("max_steps", max_steps)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-    pi = np.asarray(pi, dtype=np.float64)
-    if pi.shape not in ((mdp.n_states, mdp.n_actions), (n_episodes, mdp.n_states, mdp.n_actions)):
-        raise ValueError(f"pi has shape {pi.shape}, expected (S, A) = {(mdp.n_states, mdp.n_actions)} "
-                         f"or (n_episodes, S, A) = {(n_episodes, mdp.n_states, mdp.n_actions)}")
-    pi_cdf = np.cumsum(np.broadcast_to(pi, (n_episodes, mdp.n_states, mdp.n_actions)), axis=2)
-    P_cdf = np.cumsum(mdp.P, axis=2)
-    s = _categorical(np.broadcast_to(np.cumsum(mdp.rho), (n_episodes, mdp.n_states)), rng)
-    active = ~mdp.terminal[s]
-    steps = []  # per time step: (states, actions, rewards, mask), each (N,)
+    S, A = mdp.n_states, mdp.n_actions
+    pi = as_float_array("pi", pi)
+    if pi.shape not in ((S, A), (n_episodes, S, A)):
+        raise ValueError(f"pi has shape {pi.shape}, expected (S, A) = {(S, A)} "
+                         f"or (n_episodes, S, A) = {(n_episodes, S, A)}")
+    check_probability("pi", pi, axis=-1)
+    per_episode = pi.ndim == 3
+    pi_table, P_table = _table(pi), _table(mdp.P)
+    s = _draw(_table(mdp.rho[None]), np.zeros(n_episodes, dtype=np.int64), rng)
+    ids = np.flatnonzero(~mdp.terminal[s])  # the episodes still running, and their states s
+    s = s[ids]
+    log = []  # per time step (ids, states, actions) of the running episodes only: no (N,) arrays
     for _ in range(max_steps):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
+        if ids.size == 0:
             break
-        st = np.zeros(n_episodes, dtype=np.int64)
-        at = np.zeros(n_episodes, dtype=np.int64)
-        rt = np.zeros(n_episodes)
-        st[idx] = s[idx]
-        at[idx] = _categorical(pi_cdf[idx, s[idx]], rng)
-        rt[idx] = mdp.R[s[idx], at[idx]]
-        steps.append((st, at, rt, active.copy()))
-        s[idx] = _categorical(P_cdf[s[idx], at[idx]], rng)
-        active[idx] = ~mdp.terminal[s[idx]]
-    if not steps:  # every episode started in a terminal state
-        empty = np.zeros((n_episodes, 0))
-        return Episodes(empty.astype(np.int64), empty.astype(np.int64), empty, empty.astype(bool),
-                        np.zeros(n_episodes, dtype=bool))
-    states, actions, rewards, mask = (np.stack(x, axis=1) for x in zip(*steps))
-    return Episodes(states, actions, rewards, mask, truncated=active.copy())
+        a = _draw(pi_table, ids * S + s if per_episode else s, rng)
+        log.append((ids, s, a))
+        s = _draw(P_table, s * A + a, rng)
+        running = ~mdp.terminal[s]
+        ids, s = ids[running], s[running]
+    T = len(log)
+    i, states, actions = ([np.concatenate(x) for x in zip(*log)] if log else [np.zeros(0, np.int64)] * 3)
+    flat = i * T + np.repeat(np.arange(T), [len(step[0]) for step in log])  # (i, t) in an (N, T) array
+
+    def pad(values, dtype):  # scatter the logged steps into zero padding, once at the end
+        out = np.zeros(n_episodes * T, dtype=dtype)
+        out[flat] = values
+        return out.reshape(n_episodes, T)
+
+    truncated = np.zeros(n_episodes, dtype=bool)
+    truncated[ids] = True  # still running after max_steps
+    return Episodes(pad(states, np.int64), pad(actions, np.int64), pad(mdp.R[states, actions], np.float64),
+                    pad(True, bool), truncated)

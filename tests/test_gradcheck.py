@@ -1,0 +1,63 @@
+"""pgbook.gradcheck against functions with known derivatives, and its error behaviour."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pgbook as pg
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(3,), (2, 3), (2, 1, 2)]))
+def test_finite_difference_matches_known_gradients(seed, shape):
+    rng = np.random.default_rng(seed)
+    x, c = rng.normal(size=shape), rng.normal(size=shape)
+    f = lambda z: float(np.sum(np.sin(c * z)) + 0.5 * np.sum(z**2) * np.sum(z))  # noqa: E731
+    exact = c * np.cos(c * x) + x * np.sum(x) + 0.5 * np.sum(x**2)
+    fd = pg.gradcheck.finite_difference(f, x)
+    assert fd.shape == x.shape
+    assert np.allclose(fd, exact, atol=1e-8)
+
+
+def test_central_differences_are_exact_on_quadratics_and_have_eps_squared_error():
+    x = np.array([0.3, -1.2])
+    quad = pg.gradcheck.finite_difference(lambda z: float(z @ z + 3 * z[0] * z[1]), x, eps=0.5)
+    assert np.allclose(quad, [2 * 0.3 + 3 * -1.2, 2 * -1.2 + 3 * 0.3], atol=1e-12)
+    # for exp the central difference is e^x sinh(eps) / eps = e^x (1 + eps^2 / 6 + ...)
+    for eps in (1e-1, 1e-2):
+        fd = pg.gradcheck.finite_difference(lambda z: float(np.exp(z[0])), np.array([0.0]), eps=eps)
+        assert np.isclose(fd[0] - 1.0, np.sinh(eps) / eps - 1.0, rtol=1e-6)
+
+
+def test_input_is_not_modified_and_lists_work():
+    x = np.array([1.0, 2.0])
+    kept = x.copy()
+    seen = []
+    pg.gradcheck.finite_difference(lambda z: seen.append(z.copy()) or float(z.sum()), x)
+    assert np.array_equal(x, kept) and len(seen) == 4
+    assert np.allclose(pg.gradcheck.finite_difference(lambda z: float(z.sum()), [1.0, 2.0, 3.0]), 1.0)
+
+
+def test_relative_error():
+    a, b = np.array([3.0, 4.0]), np.array([3.0, 4.5])
+    assert np.isclose(pg.gradcheck.relative_error(a, b), 0.5 / np.hypot(3.0, 4.5))
+    assert pg.gradcheck.relative_error(a, b) == pg.gradcheck.relative_error(b, a)
+    assert pg.gradcheck.relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert pg.gradcheck.relative_error(np.zeros(2), a) == 1.0
+    assert pg.gradcheck.relative_error(2.0, 2.0) == 0.0
+
+
+def test_bad_input():
+    f = lambda z: float(z.sum())  # noqa: E731
+    for eps in (0.0, -1e-3, float("nan")):
+        with pytest.raises(ValueError, match="eps must be positive, got"):
+            pg.gradcheck.finite_difference(f, np.ones(2), eps=eps)
+    x = np.array([1.0, np.nan])
+    with pytest.raises(ValueError, match=r"x\[1\] is nan, expected a finite number"):
+        pg.gradcheck.finite_difference(f, x)
+    assert np.isnan(x[1]) and x[0] == 1.0
+    with pytest.raises(ValueError, match="x is nan, expected a finite number"):
+        pg.gradcheck.finite_difference(f, float("nan"))  # a 0-d input, checked like any other
+    with pytest.raises(TypeError, match="x must be an array of numbers"):
+        pg.gradcheck.finite_difference(f, "abc")
+    with pytest.raises(ValueError, match=r"cannot compare shapes \(2,\) and \(3,\)"):
+        pg.gradcheck.relative_error(np.ones(2), np.ones(3))
