@@ -47,7 +47,7 @@ def visit_weights(episodes: Episodes, n_states: int, n_actions: int, step_weight
     return counts.reshape(N, n_states, n_actions)
 
 
-def _leave_one_out_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def leave_one_out_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Per episode i: (sum_j num_j - num_i) / (sum_j den_j - den_i), 0 where that denominator is 0."""
     top, bottom = num.sum(axis=0) - num, den.sum(axis=0) - den
     safe = np.where(bottom != 0, bottom, 1.0)
@@ -59,7 +59,8 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
     """REINFORCE estimate of grad J from a batch of episodes.
 
     returns: "total" weights every step by R(tau); "reward_to_go" by gamma^t G_t.
-    baseline: None; a float b; "mean" (mean R(tau) of the *other* episodes in the batch);
+    baseline: None; a float b; "mean" (mean R(tau) of the *other* episodes in the batch, subtracted
+      from R(tau) or from every G_t alike: unbiased either way, since b does not depend on a_t);
       "optimal" (per component k, b_k = E[g_k B_k] / E[B_k^2] with B = sum_t grad log pi *
       discount, again from the other episodes, so b never depends on the episode it corrects);
       or an array (S,) of state values b(s_t), e.g. the exact V from `pgbook.exact`.
@@ -95,10 +96,10 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
             raise ValueError(f"baseline={baseline!r} is estimated from the other episodes: need n_episodes >= 2, got {N}")
         B = score_sum(np.broadcast_to(per_step, episodes.mask.shape))
         if baseline == "mean":
-            b = _leave_one_out_ratio(episodes.returns(gamma), np.ones(N))
+            b = leave_one_out_ratio(episodes.returns(gamma), np.ones(N))
             b = b.reshape((N,) + (1,) * theta.ndim)
         else:
-            b = _leave_one_out_ratio(g * B, B * B)
+            b = leave_one_out_ratio(g * B, B * B)
         samples = g - b * B
     elif np.ndim(baseline) == 0:
         b = float(as_float_array("baseline", baseline))
