@@ -1,6 +1,6 @@
 """Benchmarks for notebook 04 (prints measured figures; nothing is asserted).
 
-    /tmp/venv/bin/python benchmarks/bench_learn.py
+    python benchmarks/bench_learn.py
 
 1. The explorer's callback, compute + redraw (`pg.widgets.bandit_learning_figure` at its default
    settings, then an Agg draw): median latency over repeated calls; target at most 100 ms.
