@@ -54,6 +54,36 @@ def leave_one_out_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(bottom != 0, top / safe, 0.0)
 
 
+def step_signals(episodes: Episodes, gamma: float, returns: str = "total") -> tuple[np.ndarray, np.ndarray]:
+    """(signal, per_step): what multiplies each step's score, and what multiplies a baseline b there.
+
+    "total": signal R(tau), per_step 1 (b is subtracted from R(tau) as it is);
+    "reward_to_go": signal gamma^t G_t, per_step gamma^t (the step weight is gamma^t (G_t - b)).
+    Both broadcast to (N, T); padding is masked later by `visit_weights`.
+    """
+    if returns not in RETURNS:
+        raise ValueError(f"returns must be one of {RETURNS}, got {returns!r}")
+    disc = episodes.discounts(gamma)
+    if returns == "total":
+        return episodes.returns(gamma)[:, None] * np.ones_like(disc), np.ones_like(disc)
+    return disc * episodes.rewards_to_go(gamma), disc
+
+
+def subtract_batch_baseline(baseline: str, g: np.ndarray, B: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """g - b B with b estimated from the *other* episodes along axis 0 (leave-one-out, so unbiased).
+
+    g: per-episode samples (N, ...); B: the per-episode score sums that multiply b, shaped like g;
+    R: per-episode returns (N, ...) without the trailing theta axes. "mean": b = mean of the other R;
+    "optimal": per component, b = sum_j g_j B_j / sum_j B_j^2 over the other episodes.
+    """
+    if baseline == "mean":
+        b = leave_one_out_ratio(R, np.ones_like(R))
+        b = b.reshape(b.shape + (1,) * (g.ndim - b.ndim))
+    else:
+        b = leave_one_out_ratio(g * B, B * B)
+    return g - b * B
+
+
 def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: float,
                        returns: str = "total", baseline=None) -> GradientEstimate:
     """REINFORCE estimate of grad J from a batch of episodes.
@@ -66,8 +96,7 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
       or an array (S,) of state values b(s_t), e.g. the exact V from `pgbook.exact`.
     """
     gamma = check_real("gamma", gamma, 0.0, 1.0)
-    if returns not in RETURNS:
-        raise ValueError(f"returns must be one of {RETURNS}, got {returns!r}")
+    signal, per_step = step_signals(episodes, gamma, returns)
     theta = policy.check_theta(theta)
     if gamma == 1.0 and episodes.truncated.any():
         raise ValueError(f"{int(episodes.truncated.sum())} of {episodes.n_episodes} episodes were cut at "
@@ -75,13 +104,6 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
                          f"Raise max_steps or use a policy that terminates.")
     S, A = policy.n_states, policy.n_actions
     N = episodes.n_episodes
-    disc = episodes.discounts(gamma)
-    if returns == "total":
-        signal = np.broadcast_to(episodes.returns(gamma)[:, None], episodes.mask.shape)
-        per_step = np.ones_like(disc)  # a baseline is subtracted from R(tau) as it is
-    else:
-        signal = disc * episodes.rewards_to_go(gamma)
-        per_step = disc  # gamma^t (G_t - b)
 
     def score_sum(step_weights):  # sum_t step_weights[i, t] grad log pi(a_t|s_t): (N, *theta)
         return policy.weighted_score(theta, visit_weights(episodes, S, A, step_weights))
@@ -95,12 +117,7 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: 
         if N < 2:
             raise ValueError(f"baseline={baseline!r} is estimated from the other episodes: need n_episodes >= 2, got {N}")
         B = score_sum(np.broadcast_to(per_step, episodes.mask.shape))
-        if baseline == "mean":
-            b = leave_one_out_ratio(episodes.returns(gamma), np.ones(N))
-            b = b.reshape((N,) + (1,) * theta.ndim)
-        else:
-            b = leave_one_out_ratio(g * B, B * B)
-        samples = g - b * B
+        samples = subtract_batch_baseline(baseline, g, B, episodes.returns(gamma))
     elif np.ndim(baseline) == 0:
         b = float(as_float_array("baseline", baseline))
         samples = g - b * score_sum(np.broadcast_to(per_step, episodes.mask.shape))

@@ -12,17 +12,22 @@ import numpy as np
 from ._checks import as_float_array
 
 
-def finite_difference(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
-    """Central difference (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i; shaped like x."""
+def finite_difference(f: Callable[[np.ndarray], float | np.ndarray], x, eps: float = 1e-6) -> np.ndarray:
+    """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i of x.
+
+    For a scalar f the result is shaped like x (a gradient); for an array-valued f it is the
+    Jacobian, shaped f(x).shape + x.shape, so jac[i, j] = d f_i / d x_j.
+    """
     x = as_float_array("x", x)
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}")
-    grad = np.empty_like(x)
+    columns = []
     for i in np.ndindex(x.shape):
         step = np.zeros_like(x)
         step[i] = eps
-        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
-    return grad
+        columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * eps))
+    out = np.stack(columns, axis=-1)  # f.shape + (x.size,)
+    return out.reshape(out.shape[:-1] + x.shape)
 
 
 def relative_error(a, b) -> float:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, check_positive_int, check_real
-from .estimators import visit_weights
+from .estimators import RETURNS, leave_one_out_ratio, step_signals, visit_weights
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy
 from .rollout import Episodes, sample_from_probs
@@ -140,8 +140,8 @@ def reinforce(mdp: TabularMDP, policy: SoftmaxPolicy, theta0, alpha, n_updates: 
     U = check_positive_int("n_updates", n_updates)
     alpha = _step_sizes("alpha", alpha, n_runs).reshape((n_runs,) + (1,) * len(policy.theta_shape))
     offset = check_real("reward_offset", reward_offset, -1e6, 1e6)
-    if returns not in ("total", "reward_to_go"):
-        raise ValueError(f"returns must be 'total' or 'reward_to_go', got {returns!r}")
+    if returns not in RETURNS:
+        raise ValueError(f"returns must be one of {RETURNS}, got {returns!r}")
     if not (baseline is None or (isinstance(baseline, str) and baseline == "mean")
             or (not isinstance(baseline, str) and np.ndim(baseline) == 0)):
         raise ValueError(f"baseline must be None, a float or 'mean', got {baseline!r}")
@@ -154,14 +154,10 @@ def reinforce(mdp: TabularMDP, policy: SoftmaxPolicy, theta0, alpha, n_updates: 
         ep = _sample(mdp, np.repeat(pi, B, axis=0), rng, max_steps)  # run r owns rows r*B..r*B+B-1
         mean_return[:, u] = ep.returns(mdp.gamma).reshape(n_runs, B).mean(axis=1)
         ep = replace(ep, rewards=ep.rewards + offset * ep.mask)
-        disc = ep.discounts(mdp.gamma)
-        if returns == "total":
-            signal, per_step = ep.returns(mdp.gamma)[:, None] * ep.mask, ep.mask * 1.0
-        else:
-            signal, per_step = disc * ep.rewards_to_go(mdp.gamma), disc * ep.mask
-        if baseline == "mean":
-            R_tau = ep.returns(mdp.gamma).reshape(n_runs, B)
-            b = ((R_tau.sum(axis=1, keepdims=True) - R_tau) / (B - 1)).reshape(-1, 1)
+        signal, per_step = step_signals(ep, mdp.gamma, returns)
+        if baseline == "mean":  # per run, from the other episodes of its batch
+            R_tau = ep.returns(mdp.gamma).reshape(n_runs, B).T  # (B, n_runs): leave-one-out runs over axis 0
+            b = leave_one_out_ratio(R_tau, np.ones_like(R_tau)).T.reshape(-1, 1)
             signal = signal - b * per_step
         elif baseline is not None:
             signal = signal - float(baseline) * per_step

@@ -17,8 +17,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, check_positive_int, check_real
-from .estimators import GradientEstimate
-from .gaussian import GaussianPolicy, as_estimate
+from .estimators import RETURNS, GradientEstimate, as_estimate
+from .gaussian import GaussianPolicy
+from .gradcheck import finite_difference
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def score_function_gradient(env, policy, theta, n: int, rng: np.random.Generator
 
     Uses only the sampled states, actions and rewards: no derivative of the dynamics or the reward.
     """
-    if returns not in ("total", "reward_to_go"):
+    if returns not in RETURNS:
         raise ValueError(f"returns must be 'total' or 'reward_to_go', got {returns!r}")
     baseline = check_real("baseline", baseline, -np.inf, np.inf)
     eps = rng.standard_normal((check_positive_int("n", n), env.T))
@@ -123,10 +124,7 @@ def finite_difference_gradient(env, policy, theta, n: int, rng: np.random.Genera
     theta = policy.check_theta(theta)
     h = check_real("h", h, 1e-12, 1.0)
     eps = rng.standard_normal((check_positive_int("n", n), env.T))
-    steps = h * np.eye(theta.size)
-    samples = np.stack([returns_given_noise(env, policy, theta + e, eps) - returns_given_noise(env, policy, theta - e, eps)
-                        for e in steps], axis=1) / (2 * h)
-    return as_estimate(samples)
+    return as_estimate(finite_difference(lambda th: returns_given_noise(env, policy, th, eps), theta, h))
 
 
 def expected_return(env: PointMass, policy: GaussianPolicy, theta) -> tuple[float, np.ndarray]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ._checks import as_float_array
 from .exact import evaluate
+from .gradcheck import finite_difference
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy
 
@@ -107,14 +108,7 @@ def field_jacobian(field: Callable[[np.ndarray], np.ndarray], theta, eps: float 
 
     A field is a gradient (of some smooth function) only if this matrix is symmetric everywhere.
     """
-    theta = as_float_array("theta", theta, ndim=1)
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
-    cols = []
-    for j in range(theta.size):
-        step = np.eye(theta.size)[j] * eps
-        cols.append((np.asarray(field(theta + step)) - np.asarray(field(theta - step))) / (2 * eps))
-    return np.stack(cols, axis=1)
+    return finite_difference(field, as_float_array("theta", theta, ndim=1), eps)
 
 
 def asymmetry(jac) -> float:

@@ -17,7 +17,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ._checks import as_float_array, check_positive_int
-from .estimators import BASELINES, leave_one_out_ratio, reinforce_gradient
+from .estimators import BASELINES, reinforce_gradient, subtract_batch_baseline
 from .exact import policy_gradient
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy
@@ -84,14 +84,7 @@ def batch_estimates(episodes: Episodes, policy: SoftmaxPolicy, theta, gamma: flo
     R = episodes.returns(gamma)
     out = []
     for n in sizes:
-        gb, Bb = _by_batch(g, n), _by_batch(B, n)
-        if baseline == "mean":
-            Rb = _by_batch(R, n)
-            b = leave_one_out_ratio(Rb, np.ones_like(Rb))
-            b = b.reshape(b.shape + (1,) * (g.ndim - 1))
-        else:
-            b = leave_one_out_ratio(gb * Bb, Bb * Bb)
-        out.append((gb - b * Bb).mean(axis=0))
+        out.append(subtract_batch_baseline(baseline, _by_batch(g, n), _by_batch(B, n), _by_batch(R, n)).mean(axis=0))
     return out
 
 

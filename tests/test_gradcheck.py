@@ -61,3 +61,13 @@ def test_bad_input():
         pg.gradcheck.finite_difference(f, "abc")
     with pytest.raises(ValueError, match=r"cannot compare shapes \(2,\) and \(3,\)"):
         pg.gradcheck.relative_error(np.ones(2), np.ones(3))
+
+
+def test_finite_difference_of_an_array_valued_function_is_its_jacobian():
+    # f(x) = M x + sin(x0): jac[i, j] = M[i, j] + [j == 0] cos(x0), shaped f.shape + x.shape
+    M = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    x = np.array([0.3, -1.2, 2.0])
+    jac = pg.gradcheck.finite_difference(lambda v: M @ v + np.sin(v[0]), x)
+    expected = M + np.outer(np.ones(2), [np.cos(x[0]), 0.0, 0.0])
+    assert jac.shape == (2, 3)
+    assert np.allclose(jac, expected, atol=1e-8)

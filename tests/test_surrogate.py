@@ -65,11 +65,11 @@ def test_log_softmax_backward_matches_finite_differences_and_is_stable():
     assert np.allclose(huge, [-1.0, 1.0])  # all mass on action 0: raising logit 1 is all that helps
 
 
-def test_per_step_on_one_step_bandit_is_one_reinforce_step():
+def test_book_per_step_update_on_one_step_bandit_is_one_reinforce_step():
     mdp = pg.envs.bandit([1.0, -2.0, 0.5])
     policy = pg.SoftmaxPolicy(pg.envs.state_blind_features(2, 3))
     theta, alpha = np.array([0.2, -0.1, 0.0]), 0.1
-    out = surrogate.per_step_reinforce(mdp, policy, theta, alpha, 1, 200, np.random.default_rng(3))
+    out = pg.learn.book_reinforce(mdp, policy, theta, alpha, 1, 200, np.random.default_rng(3)).theta[:, -1]
     pi = policy.probs(theta)[0]
     candidates = np.array([theta + alpha * mdp.R[0, a] * (np.eye(3)[a] - pi) for a in range(3)])
     dist = np.abs(out[:, None, :] - candidates[None]).max(axis=2)  # (runs, actions)
@@ -84,7 +84,9 @@ def test_per_step_updates_agree_with_exact_gradient_for_small_steps(tabular):
     if tabular:
         policy, theta = pg.SoftmaxPolicy.tabular(4, 2), np.zeros((4, 2))
     alpha, N, R = 1e-4, 4, 600
-    out = surrogate.per_step_reinforce(mdp, policy, theta, alpha, N, R, np.random.default_rng(4))
+    run = pg.learn.book_reinforce(mdp, policy, theta, alpha, N, R, np.random.default_rng(4))
+    assert np.all(run.stopped == N)  # no run was cut short
+    out = run.theta[:, -1]
     dirs = ((out - theta) / (alpha * N)).reshape(R, -1)
     mean, se = dirs.mean(axis=0), dirs.std(axis=0, ddof=1) / np.sqrt(R)
     exact = pg.exact.policy_gradient(mdp, policy, theta).ravel()
@@ -101,9 +103,3 @@ def test_bad_inputs():
         surrogate.surrogate_gradient(ep, policy, theta, np.full(ep.mask.shape, np.nan))
     with pytest.raises(ValueError, match="grad_out has shape"):
         surrogate.log_softmax_backward(np.zeros(3), np.zeros(2))
-    with pytest.raises(ValueError, match="alpha must lie in"):
-        surrogate.per_step_reinforce(mdp, policy, theta, -0.1, 1, 1, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="n_runs must be at least 1"):
-        surrogate.per_step_reinforce(mdp, policy, theta, 0.1, 1, 0, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="theta has shape"):
-        surrogate.per_step_reinforce(mdp, policy, np.zeros(3), 0.1, 1, 1, np.random.default_rng(0))
