@@ -11,31 +11,15 @@ before t, and any b that does not depend on a_t, multiply a zero-mean factor.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from ._checks import as_float_array, check_real
+from .montecarlo import GradientEstimate, as_estimate
 from .policies import SoftmaxPolicy
 from .rollout import Episodes
 
 RETURNS = ("total", "reward_to_go")
 BASELINES = "None, a float, 'mean', 'optimal' or an array of per-state values (S,)"
-
-
-class GradientEstimate(NamedTuple):
-    """mean and stderr shaped like theta; samples: (N, *theta.shape), one gradient per episode."""
-
-    mean: np.ndarray
-    stderr: np.ndarray
-    samples: np.ndarray
-
-
-def as_estimate(samples: np.ndarray) -> GradientEstimate:
-    """Mean and standard error over the first axis of per-sample gradients (N, *shape)."""
-    n = samples.shape[0]
-    stderr = samples.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(samples.shape[1:], np.inf)
-    return GradientEstimate(mean=samples.mean(axis=0), stderr=stderr, samples=samples)
 
 
 def visit_weights(episodes: Episodes, n_states: int, n_actions: int, step_weights) -> np.ndarray:
