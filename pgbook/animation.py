@@ -1,143 +1,174 @@
-"""Animations of learning, as self-contained deterministic HTML (a helper module; notebook 04).
+"""Animations as animated PNGs that play anywhere (a helper module; the pictures are in `scenes`).
 
-`to_html` does what matplotlib's `Animation.to_jshtml` does (a JavaScript player with the frames
-embedded as PNG, so it plays in JupyterLab and in an offline HTML export), with two changes: frames
-are quantized to a small palette, and the random uuid that names the player's HTML elements is
-replaced by a hash of the frames, so the saved output is the same on every run. Keep animations
-small: ~30 frames at dpi ~60 is one to two hundred kB.
+`animate` draws `update(i)` for every frame and writes one APNG: Pillow's PNG writer with
+`save_all=True`, one shared palette, and each frame stored as the rectangle that changed. A notebook
+keeps it as an ordinary `image/png` output, so it plays with no JavaScript: in an untrusted
+notebook, on GitHub and nbviewer, in VS Code and in an nbconvert HTML export (which drops image/gif
+and image/webp). The bytes are deterministic (no timestamps: the same drawing gives the same file)
+and the `text/plain` beside the image is too, for nbval. In a live kernel `Movie.player()` adds
+play, pause and step controls over the same frames.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
+from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
-from tempfile import TemporaryDirectory
+from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import HTML
-from matplotlib.animation import FuncAnimation, HTMLWriter
-from PIL import Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image, ImageSequence
 
-from . import exact
-from .envs import GRID_MOVES, grid_coordinates
-from .learn import History
+from ._checks import as_float_array, check_int, check_real
 
-CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])  # simplex vertices on the page
-
-
-class _PaletteWriter(HTMLWriter):
-    """HTMLWriter whose PNG frames are quantized to a 64-colour palette: about 3x smaller for line
-    art and flat colours, and the same look. Frames are base64 on one line each."""
-
-    def grab_frame(self, **savefig_kwargs):
-        buf = BytesIO()
-        self.fig.savefig(buf, format="png", dpi=self.dpi, **savefig_kwargs)
-        img = Image.open(buf).convert("RGB").quantize(64, method=Image.Quantize.MEDIANCUT,
-                                                      dither=Image.Dither.NONE)
-        out = BytesIO()
-        img.save(out, format="png", optimize=True)
-        self._saved_frames.append(base64.b64encode(out.getvalue()).decode("ascii"))
+MAX_FRAMES = 240
+HOLD_LAST = 2.0  # seconds the last frame stays up before the loop restarts
 
 
-def to_html(fig, update, n_frames: int, fps: float = 6) -> HTML:
-    """Render update(i) for i < n_frames as an HTML player with a deterministic id; closes fig."""
-    anim = FuncAnimation(fig, update, frames=n_frames, blit=False)
-    with TemporaryDirectory() as tmp:  # what Animation.to_jshtml does, with the smaller frames
-        path = Path(tmp, "animation.html")
-        anim.save(str(path), writer=_PaletteWriter(fps=fps, embed_frames=True, default_mode="once"))
-        html = path.read_text()
-    plt.close(fig)  # otherwise the notebook also shows the last frame as a static image
-    uid = re.search(r'id="_anim_img([0-9a-f]{32})"', html).group(1)
-    digest = hashlib.md5(html.replace(uid, "").encode()).hexdigest()
-    return HTML(html.replace(uid, digest))
+@dataclass(frozen=True, eq=False)
+class Movie:
+    """An animation: `png` is the APNG file; `figure` (closed) and `update` redraw any frame."""
+
+    png: bytes
+    n_frames: int
+    size: tuple[int, int]  # (width, height) in pixels
+    fps: float
+    figure: Figure
+    update: Callable[[int], object]
+    steps: tuple[int, ...] = ()  # the step of the data each frame shows, when a scene spaced them
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:  # no byte count: font rendering may differ between machines
+        return f"<animation: {self.n_frames} frames, {self.size[0]}×{self.size[1]} px, {self.fps:g} fps>"
+
+    def at(self, i: int) -> Figure:
+        """The figure showing frame i (for tests of what is drawn, and static fallbacks)."""
+        self.update(check_int("i", i, 0, self.n_frames - 1))
+        return self.figure
+
+    def save(self, path) -> None:
+        with open(path, "wb") as f:
+            f.write(self.png)
+
+    def frames(self) -> list[bytes]:
+        """Each frame as a plain PNG, decoded from the APNG (identical neighbours are merged)."""
+        out = []
+        for frame in ImageSequence.Iterator(Image.open(BytesIO(self.png))):
+            buf = BytesIO()
+            frame.convert("RGB").save(buf, format="png", compress_level=1)
+            out.append(buf.getvalue())
+        return out
+
+    def player(self):
+        """ipywidgets Play + slider + image over the same frames, for pausing and stepping live."""
+        import ipywidgets as w  # imported here: the rest of pgbook does not need ipywidgets
+
+        frames = self.frames()
+        image = w.Image(value=frames[0], format="png", layout=w.Layout(max_width="100%", height="auto"))
+        play = w.Play(value=0, min=0, max=len(frames) - 1, interval=round(1000 / self.fps))
+        slider = w.IntSlider(value=0, min=0, max=len(frames) - 1, description="frame")
+        w.jslink((play, "value"), (slider, "value"))
+        slider.observe(lambda change: setattr(image, "value", frames[change["new"]]), names="value")
+        return w.VBox([w.HBox([play, slider]), image])
 
 
-def frame_indices(n_updates: int, n_frames: int) -> np.ndarray:
-    """n_frames update indices from 0 to n_updates, evenly spread (repeats removed)."""
-    return np.unique(np.linspace(0, n_updates, n_frames).round().astype(int))
+def animate(fig: Figure, update: Callable[[int], object], n_frames: int, fps: float = 8,
+            colors: int = 64, steps=()) -> Movie:
+    """Draw update(i) for i < n_frames into an APNG Movie, then close fig.
 
-
-def to_simplex(p) -> np.ndarray:
-    """Probability vectors p (..., 3) to points in the triangle (..., 2)."""
-    return np.asarray(p) @ CORNERS
-
-
-def simplex_field(mdp, policy, n: int = 9) -> tuple[np.ndarray, np.ndarray]:
-    """Exact gradient-ascent directions for a 3-action state-blind policy, seen on the simplex.
-
-    At each grid point p, theta = log p, and d pi = (diag p - p p^T) grad J is how pi moves under a
-    small step along the exact gradient. Returns points (M, 2) and unit directions (M, 2).
+    update(i) must set the artists for frame i whatever frame was drawn before. If it returns the
+    artists it changes (the same ones every frame, as for matplotlib's FuncAnimation with blit=True),
+    the rest of the figure is drawn once and only those are redrawn: several times faster, since
+    most of a draw is text. The layout is fixed after frame 0 (axes do not jump as titles change).
+    The palette holds `colors` colours chosen from up to 8 frames spread over the movie, shared by
+    all frames (APNG has one palette). steps: optional, the step of the data frame i shows (e.g.
+    from `frame_indices`), kept on the Movie.
     """
-    g = np.linspace(0.04, 0.92, n)
-    p = np.array([(a, b, 1 - a - b) for a in g for b in g if 1 - a - b > 0.03])
-    dirs = []
-    for q in p:
-        grad = exact.policy_gradient(mdp, policy, np.log(q))
-        dirs.append(to_simplex((np.diag(q) - np.outer(q, q)) @ grad))
-    dirs = np.array(dirs)
-    return to_simplex(p), dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-12)
+    n_frames = check_int("n_frames", n_frames, 1, MAX_FRAMES)
+    fps = check_real("fps", fps, 0.5, 50.0)
+    colors = check_int("colors", colors, 2, 256)
+    steps = tuple(check_int(f"steps[{i}]", k) for i, k in enumerate(steps))
+    if steps and len(steps) != n_frames:
+        raise ValueError(f"steps must give one step per frame ({n_frames}), got {len(steps)}")
+    plt.close(fig)  # otherwise the notebook also shows the last frame as a static image
+    rgb = _render(fig, update, n_frames)
+    ms = round(1000 / fps)
+    durations = [ms] * (n_frames - 1) + [max(ms, round(1000 * HOLD_LAST))]
+    return Movie(_apng(rgb, durations, colors), n_frames, rgb[0].size, fps, fig, update, steps)
 
 
-def bandit_simplex(history: History, mdp, policy, labels=("arm 0", "arm 1", "arm 2"),
-                   n_frames: int = 24, fps: float = 6) -> HTML:
-    """3-armed bandit: each run's policy as a point moving on the simplex over the exact gradient
-    field (left), and run 0's three action probabilities as bars (right)."""
-    pi = history.pi[:, :, 0, :]  # (R, U+1, 3): the choosing state
-    frames = frame_indices(pi.shape[1] - 1, n_frames)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(5.6, 2.5), dpi=60, width_ratios=(1.3, 1))
-    pts, dirs = simplex_field(mdp, policy)
-    ax.quiver(*pts.T, *dirs.T, color="0.6", angles="xy", scale=14, width=0.006)
-    ax.plot(*CORNERS[[0, 1, 2, 0]].T, "k-", lw=1)
-    for c, lab in zip(CORNERS, labels):
-        ax.annotate(lab, c, ha="center", va="top" if c[1] == 0 else "bottom", fontsize=9)
-    ax.set(xlim=(-0.1, 1.1), ylim=(-0.12, 0.98), aspect="equal")
-    ax.axis("off")
-    xy = to_simplex(pi)
-    paths = [ax.plot([], [], "-", lw=1.2)[0] for _ in range(len(xy))]
-    dots = ax.scatter(xy[:, 0, 0], xy[:, 0, 1], s=20, c=[p.get_color() for p in paths], zorder=3)
-    bars = bx.bar([f"arm {a}" for a in range(3)], pi[0, 0], color="C0")  # short: bars are narrow
-    bx.set(ylim=(0, 1), ylabel="pi(a)")
-    bx.grid(False)  # flat colours compress well: grid lines cost bytes in every frame
-
-    def update(i):
-        k = frames[i]
-        for path, run in zip(paths, xy):
-            path.set_data(run[:k + 1, 0], run[:k + 1, 1])
-        dots.set_offsets(xy[:, k])
-        for bar, h in zip(bars, pi[0, k]):
-            bar.set_height(h)
-        bx.set_title(f"run 0, update {k}", fontsize=9)
-        ax.set_title(f"{len(xy)} runs; grey: exact gradient", fontsize=9)
-
-    return to_html(fig, update, len(frames), fps)
+def _render(fig: Figure, update, n_frames: int) -> list[Image.Image]:
+    """RGB images of frames 0..n_frames-1, blitting the artists update returns (if it does)."""
+    canvas = FigureCanvasAgg(fig)
+    dynamic = update(0)
+    dynamic = [] if dynamic is None else sorted(dict.fromkeys(dynamic), key=_draw_order(fig))
+    for a in dynamic:
+        a.set_animated(True)  # left out of full draws: the background
+    try:
+        canvas.draw()
+        fig.set_layout_engine("none")  # keep frame 0's layout
+        background = canvas.copy_from_bbox(fig.bbox)
+        rgb = []
+        for i in range(n_frames):
+            if i:
+                update(i)
+            if dynamic:
+                canvas.restore_region(background)
+                for a in dynamic:
+                    fig.draw_artist(a)
+            elif i:
+                canvas.draw()
+            rgb.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
+    finally:
+        for a in dynamic:
+            a.set_animated(False)  # so Movie.at(i) and savefig draw everything
+    return rgb
 
 
-def gridworld_policy(history: History, layout, run: int = 0, n_frames: int = 24, fps: float = 6) -> HTML:
-    """Per-state action probabilities as arrows (length = pi(a|s)) in each cell, sharpening over updates."""
-    cells = grid_coordinates(layout)
-    pi, J = history.pi[run], history.J[run]
-    frames = frame_indices(pi.shape[0] - 1, n_frames)
-    rows, cols = len(layout), len(layout[0])
-    fig, ax = plt.subplots(figsize=(0.9 * cols + 0.6, 0.9 * rows + 0.5), dpi=60)
-    for r, line in enumerate(layout):
-        for c, ch in enumerate(line):
-            face = {"#": "0.3", "G": "#9d9", "X": "#e99"}.get(ch, "white")
-            ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fc=face, ec="0.7"))
-    ax.set(xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5), aspect="equal")
-    ax.axis("off")
-    live = np.array([layout[r][c] in ".S" for r, c in cells])
-    base = np.repeat(cells[live][:, ::-1], 4, axis=0).astype(float)  # (x, y) = (col, row)
-    moves = np.tile(GRID_MOVES[:, ::-1], (int(live.sum()), 1)) * 0.45  # UP, RIGHT, DOWN, LEFT
-    arrows = ax.quiver(base[:, 0], base[:, 1], moves[:, 0], moves[:, 1], angles="xy", scale_units="xy",
-                       scale=1, color="C0", width=0.02)
+def _draw_order(fig: Figure):
+    """Sort key drawing artists as a full draw would: axis by axis, then by zorder, then in the
+    order they were added (findobj walks the children in that order)."""
+    added = {id(a): n for n, a in enumerate(fig.findobj())}
+    axes = {id(ax): n for n, ax in enumerate(fig.axes)}
+    return lambda a: (axes.get(id(a.axes), -1), a.get_zorder(), added.get(id(a), len(added)))
 
-    def update(i):
-        k = frames[i]
-        length = pi[k][live].ravel()[:, None]
-        arrows.set_UVC(moves[:, 0] * length[:, 0], moves[:, 1] * length[:, 0])
-        ax.set_title(f"update {k}: J = {J[k]:.3f}", fontsize=10)
 
-    return to_html(fig, update, len(frames), fps)
+def _apng(rgb: list[Image.Image], durations: list[int], colors: int) -> bytes:
+    """One APNG of the frames in one palette of `colors` colours (median cut, no dithering)."""
+    sample = rgb[:: max(1, len(rgb) // 8)]
+    montage = Image.new("RGB", (rgb[0].width, rgb[0].height * len(sample)))
+    for k, im in enumerate(sample):
+        montage.paste(im, (0, k * im.height))
+    palette = montage.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
+    buf = BytesIO()
+    frames[0].save(buf, format="png", save_all=True, append_images=frames[1:], loop=0, duration=durations)
+    return buf.getvalue()
+
+
+def frame_indices(path, n_frames: int, time_weight: float = 0.2) -> np.ndarray:
+    """Indices of at most n_frames steps of `path`, spaced where it changes (first and last kept).
+
+    path: (K, ...) the drawn quantity at each step (e.g. every run's policy after each update).
+    Frames are equally spaced in s_k = (1 - w) L_k / L + w k / (K - 1), where L_k is the arc length
+    of the path up to step k (Euclidean, over all trailing dimensions) and w = time_weight: w = 0
+    follows the motion only, w = 1 is evenly spaced in time. A path that never moves is evenly spaced.
+    """
+    path = as_float_array("path", path)
+    if path.ndim == 0 or len(path) < 2:
+        raise ValueError(f"path must hold at least 2 steps along axis 0, got shape {path.shape}")
+    n_frames = check_int("n_frames", n_frames, 2)
+    w = check_real("time_weight", time_weight, 0.0, 1.0)
+    steps = np.linalg.norm(np.diff(path.reshape(len(path), -1), axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(steps)])
+    time = np.arange(len(path)) / (len(path) - 1)
+    s = (1 - w) * arc / arc[-1] + w * time if arc[-1] > 0 else time
+    levels = np.linspace(0.0, 1.0, n_frames)
+    k = np.clip(np.searchsorted(s, levels), 1, len(s) - 1)
+    k -= levels - s[k - 1] < s[k] - levels  # the nearer of the two neighbours
+    k[0], k[-1] = 0, len(s) - 1
+    return np.unique(k)
+

@@ -5,9 +5,11 @@ LEFT = 0, 1, 2, 3. Terminal states are absorbing and end the episode.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
-from ._checks import as_float_array, check_positive_int, check_real
+from ._checks import as_float_array, check_int, check_positive_int, check_real, check_rng
 from .mdp import TabularMDP
 
 LEFT, RIGHT = 0, 1
@@ -24,10 +26,12 @@ def _absorbing(P: np.ndarray, terminal: np.ndarray) -> None:
         P[s, :, s] = 1.0
 
 
-def bandit(means) -> TabularMDP:
+def bandit(means: Sequence[float] | np.ndarray) -> TabularMDP:
     """K-armed bandit: state 0 chooses an arm, reward means[a], then the episode ends (state 1)."""
     means = as_float_array("means", means, ndim=1)
     K = means.size
+    if K == 0:
+        raise ValueError("means must hold at least one arm's mean reward, got an empty array")
     P = np.zeros((2, K, 2))
     P[:, :, 1] = 1.0
     R = np.vstack([means, np.zeros(K)])
@@ -36,6 +40,7 @@ def bandit(means) -> TabularMDP:
 
 def state_blind_features(n_states: int, n_actions: int) -> np.ndarray:
     """phi[s, a] = e_a, the same in every state: theta (A,) is one preference per action. (S, A, A)."""
+    n_states, n_actions = check_positive_int("n_states", n_states), check_positive_int("n_actions", n_actions)
     return np.broadcast_to(np.eye(n_actions), (n_states, n_actions, n_actions)).copy()
 
 
@@ -85,25 +90,41 @@ def chain(n: int = 5, slip: float = 0.1, gamma: float = 0.9) -> TabularMDP:
     return TabularMDP(P, R, rho, gamma, terminal)
 
 
-def grid_coordinates(layout=DEFAULT_LAYOUT) -> np.ndarray:
+def _rows(layout: Sequence[str]) -> list[str]:
+    """The layout's rows after checking them: a list or tuple of equally long strings of '.#SGX'."""
+    if isinstance(layout, str) or not isinstance(layout, (list, tuple)):
+        raise TypeError(f"layout must be a list or tuple of row strings, got {type(layout).__name__} "
+                        f"{layout!r}")
+    rows = list(layout)
+    for i, row in enumerate(rows):
+        if not isinstance(row, str):
+            raise TypeError(f"layout[{i}] must be a string such as 'S..G', got {type(row).__name__} {row!r}")
+    if len({len(r) for r in rows}) > 1:
+        raise ValueError(f"layout rows must all have the same length, got lengths {[len(r) for r in rows]}")
+    if not rows or not rows[0]:
+        raise ValueError(f"layout must have at least one row and one column, got {layout!r}")
+    bad = sorted({ch for r in rows for ch in r} - set(".#SGX"))
+    if bad:
+        raise ValueError(f"layout may only contain '.#SGX', found {bad}")
+    return rows
+
+
+def grid_coordinates(layout: Sequence[str] = DEFAULT_LAYOUT) -> np.ndarray:
     """(row, col) of every state of `gridworld(layout)`: (S, 2). States are non-wall cells, row-major."""
-    return np.array([(r, c) for r, row in enumerate(layout) for c, ch in enumerate(row) if ch != "#"])
+    rows = _rows(layout)
+    return np.array([(r, c) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch != "#"])
 
 
-def gridworld(layout=DEFAULT_LAYOUT, slip: float = 0.1, gamma: float = 0.95,
+def gridworld(layout: Sequence[str] = DEFAULT_LAYOUT, slip: float = 0.1, gamma: float = 0.95,
               step_reward: float = 0.0) -> TabularMDP:
     """Grid from strings: '.' free, '#' wall, 'S' start, 'G' goal (+1), 'X' pit (-1).
 
     G and X are terminal; the reward is earned on entering them. Actions UP, RIGHT, DOWN, LEFT; with
     probability slip the move goes in a uniformly random direction; bumping a wall or edge stays put.
     """
-    rows = [str(r) for r in layout]
-    if len({len(r) for r in rows}) != 1:
-        raise ValueError(f"layout rows must all have the same length, got lengths {[len(r) for r in rows]}")
-    bad = sorted({ch for r in rows for ch in r} - set(".#SGX"))
-    if bad:
-        raise ValueError(f"layout may only contain '.#SGX', found {bad}")
+    rows = _rows(layout)
     slip = check_real("slip", slip, 0.0, 1.0)
+    step_reward = check_real("step_reward", step_reward)
     cells = grid_coordinates(rows)
     index = {tuple(rc): i for i, rc in enumerate(cells)}
     kind = np.array([rows[r][c] for r, c in cells])
@@ -132,13 +153,17 @@ def random_mdp(n_states: int, n_actions: int, rng: np.random.Generator, gamma: f
     """Dense random MDP for tests: Dirichlet(1) transitions and start, N(0, 1) rewards.
 
     The last n_terminal states are terminal; every state reaches them with positive probability,
-    so gamma = 1 is allowed when n_terminal >= 1.
+    so gamma = 1 is allowed when n_terminal >= 1. Every argument is checked before the first draw.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    rng = check_rng(rng)
     S, A = check_positive_int("n_states", n_states), check_positive_int("n_actions", n_actions)
-    if not 0 <= n_terminal < S:
-        raise ValueError(f"n_terminal must be in [0, n_states), got {n_terminal}")
+    n_terminal = check_int("n_terminal", n_terminal)
+    if n_terminal >= S:
+        raise ValueError(f"n_terminal must be in [0, n_states) = [0, {S}), got {n_terminal}")
+    gamma = check_real("gamma", gamma, 0.0, 1.0)
+    if gamma == 1 and n_terminal == 0:
+        raise ValueError("gamma = 1 needs n_terminal >= 1: with no terminal state episodes never end "
+                         "and every return is infinite")
     P = rng.dirichlet(np.ones(S), size=(S, A))
     terminal = np.arange(S) >= S - n_terminal
     _absorbing(P, terminal)

@@ -1,4 +1,5 @@
-"""Ground truth by linear algebra: values, occupancy, J and the exact policy gradient (notebook 03).
+"""Ground truth by linear algebra: values, occupancy, J and the exact policy gradient (notebook 03);
+J of a stack of policies, the expected episode length; the Fisher matrix and natural gradient (notebook 10).
 
 With M = the state-to-state matrix of pi restricted to non-terminal states, the Bellman equations
 are one linear system, and the discounted occupancy d solves the transposed one:
@@ -8,15 +9,18 @@ are one linear system, and the discounted occupancy d solves the transposed one:
     Q[s, a] = R[s, a] + gamma sum_s' P[s, a, s'] V[s']
     J = rho . V,   grad J = sum_{s, a} d(s) pi(a|s) (Q(s, a) - V(s)) grad log pi(a|s)
 
-The last line is the policy gradient theorem (Sutton & Barto 2018, section 13.2).
+The last line is the policy gradient theorem (Sutton & Barto 2018, section 13.2). One LU
+factorization of I - gamma M serves V and d (`pgbook._bellman`). With gamma = 1, policies whose
+episodes last longer than float64 can resolve (over 1e12 steps on average) raise a ValueError.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._checks import as_float_array, check_probability
+from . import _bellman, _traps
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy
 
@@ -30,80 +34,94 @@ class Evaluation(NamedTuple):
     J: float
 
 
-def _closure(adj: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """States reachable from `start` along edges adj[s, s'] (a boolean (S,) mask)."""
-    seen = start.copy()
-    frontier = np.flatnonzero(start)
-    while frontier.size:
-        new = adj[frontier].any(axis=0) & ~seen
-        seen |= new
-        frontier = np.flatnonzero(new)
-    return seen
+def evaluate(mdp: TabularMDP, pi: ArrayLike) -> Evaluation:
+    """Evaluate the probability table pi (S, A) exactly: one LU for V and d.
 
-
-def _undefined_states(mdp: TabularMDP, P_pi: np.ndarray) -> np.ndarray:
-    """For gamma = 1: mask of states whose episode may never end; raise if a start state is one."""
-    live = ~mdp.terminal
-    adj = (P_pi > 0) & live[:, None]  # terminal states have no outgoing edges
-    can_end = _closure(adj.T, mdp.terminal)
-    trapped = live & ~can_end  # no terminal state is reachable from here
-    tainted = _closure(adj.T, trapped)  # states that can reach a trap
-    starts = np.flatnonzero((mdp.rho > 0) & tainted)
-    if starts.size:
-        s0 = int(starts[0])
-        trap = int(np.flatnonzero(_closure(adj, np.eye(mdp.n_states, dtype=bool)[s0]) & trapped)[0])
-        raise ValueError(
-            f"with gamma = 1 the episode from start state {s0} does not terminate with probability 1 "
-            f"under this policy: it can reach state {trap}, from which no terminal state is reachable, "
-            f"so the value equations (I - P_pi) V = r_pi are singular. Use gamma < 1 or a policy "
-            f"that reaches a terminal state.")
-    return tainted
-
-
-def evaluate(mdp: TabularMDP, pi) -> Evaluation:
-    """Evaluate the probability table pi (S, A) exactly by two linear solves.
-
-    States from which the episode may never end (only possible with gamma = 1, and only if no
-    start state reaches them) get V = Q = nan and d = 0.
+    States from which the episode may never end, or lasts too long for float64 (only possible with
+    gamma = 1, and only if no start state reaches them; otherwise ValueError) get V = Q = nan and
+    d = 0. `pi` (a table within PROB_TOL of distributions, renormalised) is not modified.
     """
-    pi = as_float_array("pi", pi, ndim=2)
-    if pi.shape != (mdp.n_states, mdp.n_actions):
-        raise ValueError(f"pi has shape {pi.shape}, expected (S, A) = {(mdp.n_states, mdp.n_actions)}")
-    check_probability("pi", pi, axis=1)
-    live = ~mdp.terminal
-    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
-    ok = ~_undefined_states(mdp, P_pi) if mdp.gamma == 1.0 else np.ones(mdp.n_states, bool)
-    keep = live & ok  # solve only where values are defined; terminal states have V = 0
-    M = P_pi if keep.all() else P_pi[np.ix_(keep, keep)]  # skip an (S, S) copy when all are kept
-    L = np.eye(M.shape[0]) - mdp.gamma * M
-    r_pi = np.einsum("sa,sa->s", pi, mdp.R)[keep]
-    V = np.where(ok, 0.0, np.nan)
-    d = np.zeros(mdp.n_states)
-    if M.shape[0]:
-        V[keep] = np.linalg.solve(L, r_pi)
-        d[keep] = np.linalg.solve(L.T, mdp.rho[keep])
-    # an action that may lead to a state with undefined V has undefined Q too (even where pi never
-    # takes it), so the zeros that nan_to_num puts in place of undefined V never enter a defined Q
-    Q = mdp.R + mdp.gamma * (mdp.P @ np.nan_to_num(V))
-    if not ok.all():
-        Q[mdp.P @ ~ok > 0] = np.nan
-        Q[~ok] = np.nan
-    Q[mdp.terminal] = 0.0
-    return Evaluation(V=V, Q=Q, d=d, J=float(mdp.rho @ np.nan_to_num(V)))
+    return _evaluate(mdp, _bellman.tables(mdp, pi))
 
 
-def expected_return(mdp: TabularMDP, policy: SoftmaxPolicy, theta) -> float:
+def _evaluate(mdp: TabularMDP, pi: np.ndarray) -> Evaluation:
+    """`evaluate` for a table pi (S, A) already checked by `_bellman.tables`."""
+    ch = _bellman.chain(mdp, pi)
+    d = _bellman.solve(ch, mdp.rho * ch.keep, transposed=True)
+    return Evaluation(V=ch.V, Q=_bellman.q_values(mdp, ch), d=d, J=float(mdp.rho @ np.nan_to_num(ch.V)))
+
+
+def expected_return(mdp: TabularMDP, policy: SoftmaxPolicy, theta: ArrayLike) -> float:
     """J(theta) = E[sum_t gamma^t r_t] from the start distribution rho."""
-    policy.check_mdp(mdp)
-    return evaluate(mdp, policy.probs(theta)).J
+    _, pi = _bellman.policy_table(mdp, policy, theta)
+    return float(mdp.rho @ np.nan_to_num(_bellman.chain(mdp, pi).V))
 
 
-def policy_gradient(mdp: TabularMDP, policy: SoftmaxPolicy, theta) -> np.ndarray:
+def policy_gradient(mdp: TabularMDP, policy: SoftmaxPolicy, theta: ArrayLike) -> np.ndarray:
     """Exact grad J(theta) by the policy gradient theorem; shaped like theta."""
-    policy.check_mdp(mdp)
-    pi = policy.probs(theta)
-    V, Q, d, _ = evaluate(mdp, pi)
-    adv = Q - V[:, None]
+    theta, pi = _bellman.policy_table(mdp, policy, theta)
+    V, Q, d, _ = _evaluate(mdp, pi)
     # states with undefined values are never visited (d = 0): they contribute nothing
-    weights = np.where(d[:, None] > 0, d[:, None] * pi * np.nan_to_num(adv), 0.0)
+    weights = np.where(d[:, None] > 0, d[:, None] * pi * np.nan_to_num(Q - V[:, None]), 0.0)
     return policy.weighted_score(theta, weights)
+
+
+def expected_return_many(mdp: TabularMDP, pi: ArrayLike) -> np.ndarray:
+    """J for a stack of probability tables pi (..., S, A) by one batched solve: (...).
+
+    The same numbers as `evaluate(mdp, pi[i]).J` for each table, with the same errors (messages
+    name the table, e.g. pi[3, 7, :, :]). `pi` is not modified.
+    """
+    pi = _bellman.tables(mdp, pi, ndim=None)
+    lead = pi.shape[:-2]
+    V = _bellman.values_many(mdp, pi.reshape((-1, mdp.n_states, mdp.n_actions)), lead)
+    return (np.nan_to_num(V) @ mdp.rho).reshape(lead)
+
+
+def expected_length(mdp: TabularMDP, pi: ArrayLike) -> float:
+    """Expected number of steps per episode under the table pi (S, A), from rho; gamma plays no role.
+
+    inf if an episode may never end (a start state can reach a state with no way to a terminal
+    one, or there is no terminal state); ValueError if finite but too long for float64 (> 1e12).
+    """
+    pi = _bellman.tables(mdp, pi)
+    undiscounted = TabularMDP(mdp.P, mdp.R, mdp.rho, 1.0, mdp.terminal)
+    endless = _traps.undefined(undiscounted, _bellman.transitions(mdp, pi), strict=False)
+    if (endless & (mdp.rho > 0)).any():
+        return float("inf")
+    return float(mdp.rho @ _bellman.chain(undiscounted, pi).h)
+
+
+def _compatible(mdp: TabularMDP, policy: SoftmaxPolicy, theta: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(B, y) with B = sqrt(d pi) psi: (S*A, n) and y = sqrt(d pi) (Q - V): (S*A,), so that
+    F = B^T B and grad J = B^T y (the policy gradient theorem). Rows with d pi = 0 are zero."""
+    theta, pi = _bellman.policy_table(mdp, policy, theta)
+    V, Q, d, _ = _evaluate(mdp, pi)
+    root = np.sqrt(np.where(d[:, None] > 0, d[:, None] * pi, 0.0)).ravel()
+    psi = policy.score(theta).reshape(mdp.n_states * mdp.n_actions, theta.size)  # C order
+    adv = np.nan_to_num(Q - V[:, None]).ravel()  # undefined values only where d = 0
+    return root[:, None] * psi, root * adv
+
+
+def fisher(mdp: TabularMDP, policy: SoftmaxPolicy, theta: ArrayLike) -> np.ndarray:
+    """Fisher information F = sum_s d(s) sum_a pi(a|s) psi psi^T, psi = grad log pi(a|s): (n, n).
+
+    n = theta.size, theta flattened in C order; d is the discounted occupancy of `evaluate`.
+    Symmetric positive semi-definite. A tabular policy gives n = S*A, so F holds (S*A)^2 numbers.
+    """
+    B, _ = _compatible(mdp, policy, theta)
+    return B.T @ B  # numpy computes X.T @ X as one symmetric product: F is exactly symmetric
+
+
+def natural_gradient(mdp: TabularMDP, policy: SoftmaxPolicy, theta: ArrayLike) -> np.ndarray:
+    """The minimum-norm solution w of F w = grad J (w = pinv(F) grad J), shaped like theta.
+
+    Computed as the minimum-norm least-squares fit of the advantage by psi . w, weighted by
+    d(s) pi(a|s) (compatible function approximation, Sutton et al. 2000): with F = B^T B and
+    grad J = B^T y, pinv(F) grad J = pinv(B) y, and B's condition number is the square root of F's
+    (near-deterministic policies keep their small directions). For a tabular policy
+    w(s, a) = A(s, a) - mean_a A(s, a) wherever d(s) > 0, and 0 elsewhere (Kakade 2001).
+    """
+    B, y = _compatible(mdp, policy, theta)
+    w = np.linalg.lstsq(B, y, rcond=None)[0]
+    return w.reshape(policy.theta_shape)

@@ -27,7 +27,11 @@ def _freeze(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TabularMDP:
-    """Validated, immutable tabular MDP. Arrays are copied on construction and made read-only."""
+    """Validated, immutable tabular MDP. Arrays are copied on construction and made read-only.
+
+    Rows of P and rho must be distributions within `pgbook._checks.PROB_TOL` (1e-8); the stored
+    copies are renormalised, so every stored row sums to 1 up to round-off.
+    """
 
     P: np.ndarray
     R: np.ndarray
@@ -40,14 +44,14 @@ class TabularMDP:
         S, A, S2 = P.shape
         if S != S2 or S == 0 or A == 0:
             raise ValueError(f"P must have shape (S, A, S) with S, A >= 1, got {P.shape}")
-        check_probability("P", P, axis=2)
+        P = check_probability("P", P, axis=2)  # rows within PROB_TOL renormalised: exact distributions
         R = as_float_array("R", self.R, ndim=2)
         if R.shape != (S, A):
             raise ValueError(f"R has shape {R.shape}, expected (S, A) = {(S, A)} to match P")
         rho = as_float_array("rho", self.rho, ndim=1)
         if rho.shape != (S,):
             raise ValueError(f"rho has shape {rho.shape}, expected (S,) = {(S,)} to match P")
-        check_probability("rho", rho)
+        rho = check_probability("rho", rho)
         gamma = check_real("gamma", self.gamma, 0.0, 1.0)
         if self.terminal is None:
             terminal = np.zeros(S, dtype=bool)

@@ -20,6 +20,11 @@ import sympy as sp
 from ._checks import as_float_array, check_positive_int
 from .mdp import TabularMDP
 
+MAX_TRAJECTORIES = 100_000
+"""The most trajectories `trajectories` (and so `enumerated_return`) will list. Listing 100,000 takes
+a fraction of a second and a symbolic J over them about a minute (2,048 take ~1 s at S = A = 2);
+the count grows like (S A)^H, so one more step past the limit is already too slow to wait for."""
+
 
 def softmax(logits: Sequence) -> list[sp.Expr]:
     """pi_k = exp(z_k) / sum_j exp(z_j) for K symbolic logits z (notebook 01). Returns K expressions."""
@@ -67,7 +72,14 @@ def normal_moments(expr, noises: Sequence[sp.Symbol]) -> sp.Expr:
     """E[expr] for independent standard normal `noises` when expr is a polynomial in them (notebook 02).
 
     Uses E[eps^n] = (n - 1)!! for even n and 0 for odd n: exact and much faster than integrating.
+    Other symbols in expr (parameters such as theta or sigma) are kept as they are.
     """
+    noises = list(noises)
+    if not noises:  # sp.Poly would otherwise treat every free symbol, parameters too, as a noise
+        raise ValueError("normal_moments needs at least one noise symbol, got none")
+    for e in noises:
+        if not isinstance(e, sp.Symbol):
+            raise TypeError(f"noises must be sympy Symbols, got {type(e).__name__} {e!r}")
     expr = sp.expand(expr)
     if not expr.is_polynomial(*noises):
         raise ValueError(f"normal_moments needs a polynomial in {list(noises)}, got {expr}")
@@ -88,10 +100,17 @@ def softmax_policy(logits: sp.Matrix) -> sp.Matrix:
 def trajectories(n_states: int, n_actions: int, horizon: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Every (states, actions) of a horizon-H episode: states (H + 1,), actions (H,) (notebook 02).
 
-    There are S^(H+1) A^H of them, so keep S, A and H tiny.
+    There are S^(H+1) A^H of them; more than MAX_TRAJECTORIES (100,000) raises a ValueError instead
+    of running for hours: at S = A = 2 that allows H <= 7.
     """
     S, A = check_positive_int("n_states", n_states), check_positive_int("n_actions", n_actions)
     H = check_positive_int("horizon", horizon)
+    count = S ** (H + 1) * A ** H  # Python ints: exact, no overflow
+    if count > MAX_TRAJECTORIES:
+        shown = f"{count:,}" if count < 10**12 else f"about {float(count):.3g}"
+        raise ValueError(f"{S} states, {A} actions and horizon {H} give S^(H+1) A^H = {shown} "
+                         f"trajectories, more than the limit MAX_TRAJECTORIES = {MAX_TRAJECTORIES:,}; "
+                         f"use pgbook.exact (or symbolic.unrolled_mdp) for larger problems")
     return [(tuple(s), tuple(a)) for s in itertools.product(range(S), repeat=H + 1)
             for a in itertools.product(range(A), repeat=H)]
 
@@ -117,15 +136,19 @@ def trajectory_return(states, actions, R) -> sp.Expr:
     return sp.Add(*[R[states[t], a, states[t + 1]] for t, a in enumerate(actions)])
 
 
-def expected_return(rho, P, R, pi, horizon: int) -> sp.Expr:
-    """J = sum over every trajectory tau of p(tau) R(tau), undiscounted, as one expression (notebook 02)."""
+def enumerated_return(rho, P, R, pi, horizon: int) -> sp.Expr:
+    """J = sum over every trajectory tau of p(tau) R(tau), undiscounted, as one expression (notebook 02).
+
+    A sympy expression built by enumerating all S^(H+1) A^H trajectories (at most MAX_TRAJECTORIES);
+    `pgbook.exact.expected_return` is the numeric J of a TabularMDP by linear algebra.
+    """
     S, A = sp.Matrix(pi).shape
     return sp.Add(*[trajectory_probability(s, a, rho, P, pi) * trajectory_return(s, a, R)
                     for s, a in trajectories(S, A, horizon)])
 
 
 def unrolled_mdp(rho, P, R, horizon: int) -> tuple[TabularMDP, np.ndarray]:
-    """A numeric TabularMDP whose J equals `expected_return` for the same numbers (notebook 02).
+    """A numeric TabularMDP whose J equals `enumerated_return` for the same numbers (notebook 02).
 
     Time is put into the state: state t * S + s is "in s at step t", and state H * S is terminal,
     reached after H steps; gamma = 1. Also returns features phi (H*S + 1, A, S*A) with

@@ -1,63 +1,100 @@
-"""Interactive explorers (a helper module; notebook 04).
+"""Live explorers: sliders over the figures of `pgbook.explorers` (a helper module; notebooks 03 to 06).
 
-`bandit_learning_figure` is the explorer's whole callback, compute and redraw, exposed so that
-`benchmarks/bench_learn.py` can time it and the notebook can draw a static grid of settings with it.
-Sliders redraw only when released (`continuous_update=False`): one learning run per release.
+Each explorer is a row of controls above an image. Releasing a slider (`continuous_update=False`:
+one redraw per release, not one per pixel dragged) calls the explorer's figure function on the
+figure it drew before, which only updates the data (`pgbook.explorers.View`), and shows the new
+frame as a JPEG.
+Needs a live kernel; in a static view the notebook's next cell shows the same function's figure.
+ipywidgets is imported inside the functions: nothing else in pgbook needs it.
 """
 from __future__ import annotations
 
+import html
+from typing import TYPE_CHECKING, Callable
+
 import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.ticker import MaxNLocator
 
-from . import envs
-from .learn import reinforce
-from .policies import SoftmaxPolicy
+from . import explorers
+from .explorers import bandit_learning, baseline_cloud, score_vs_pathwise, view_of
 
-MEANS = (1.0, 0.8, 0.2)  # the explorer's 3-armed bandit: arm 0 is best, arm 1 a close second
+if TYPE_CHECKING:
+    from ipywidgets import VBox
 
-
-def bandit_learning_figure(alpha: float = 0.5, batch_size: int = 4, n_updates: int = 100,
-                           reward_offset: float = 0.0, seed: int = 0, means=MEANS, axes=None):
-    """Run batch REINFORCE on a bandit and draw pi(a) and exact J against the update number.
-
-    axes: None (a new figure) or two axes (probabilities, J). Returns the figure.
-    """
-    mdp = envs.bandit(means)
-    K = mdp.n_actions
-    policy = SoftmaxPolicy(envs.state_blind_features(2, K))
-    hist = reinforce(mdp, policy, np.zeros(K), alpha, n_updates, batch_size, np.random.default_rng(seed),
-                     returns="total", reward_offset=reward_offset)
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), constrained_layout=True)
-    ax, bx = axes
-    for a in range(K):
-        ax.plot(hist.pi[0, :, 0, a], label=f"arm {a} (mean {mdp.R[0, a]:g})")
-    ax.set(ylim=(0, 1), yticks=[0, 0.5, 1], xlabel="update", ylabel="pi(a)")
-    ax.legend(fontsize=7, loc="upper left")
-    ax.set_title(f"alpha={alpha:g}, batch={batch_size}, offset={reward_offset:g}, seed={seed}", fontsize=9)
-    bx.plot(hist.J[0], color="k")
-    bx.axhline(max(means), ls="--", color="C3", lw=1)
-    bx.set(xlabel="update", ylabel="exact J", ylim=(min(means) - 0.05, max(means) + 0.05))
-    for a in (ax, bx):  # few ticks: tick layout is most of the redraw time (benchmarks/bench_learn.py)
-        a.xaxis.set_major_locator(MaxNLocator(4))
-        a.yaxis.set_major_locator(MaxNLocator(3))
-    return ax.figure
+RELEASED = dict(continuous_update=False)  # sliders redraw when released, not while dragged
 
 
-def bandit_explorer(means=MEANS):
-    """ipywidgets explorer: step size, batch size, number of updates, reward offset, seed."""
-    import ipywidgets as w  # imported here: the rest of pgbook does not need ipywidgets
+def explorer(figure: Callable, controls: dict) -> VBox:
+    """An ipywidgets box: `controls` (argument name -> control) above the image of
+    figure(**values, axes=...). A ValueError from `figure` is shown in words above the image."""
+    import ipywidgets as w
 
-    def show(alpha, batch_size, n_updates, reward_offset, seed):
-        bandit_learning_figure(alpha, batch_size, n_updates, reward_offset, seed, means)
-        plt.show()
+    values = lambda: {name: c.value for name, c in controls.items()}  # noqa: E731
+    fig = figure(**values())
+    plt.close(fig)  # shown through the image below, not as a static copy when the cell ends
+    v = view_of(fig)
+    image = w.Image(value=v.jpeg(), format="jpeg", layout=w.Layout(max_width="100%", height="auto"))
+    message = w.HTML()
 
-    style = dict(continuous_update=False)
-    return w.interactive(
-        show,
-        alpha=w.FloatLogSlider(value=0.5, base=10, min=-2, max=1, description="step size", **style),
-        batch_size=w.IntSlider(value=4, min=1, max=64, description="batch size", **style),
-        n_updates=w.IntSlider(value=100, min=10, max=400, step=10, description="updates", **style),
-        reward_offset=w.FloatSlider(value=0.0, min=-20, max=20, step=1, description="offset", **style),
-        seed=w.IntSlider(value=0, min=0, max=20, description="seed", **style))
+    def redraw(_change=None):
+        try:
+            figure(**values(), axes=v.axes)
+        except ValueError as err:
+            message.value = f'<span style="color:#D55E00">{html.escape(str(err))}</span>'
+            return
+        message.value = ""
+        image.value = v.jpeg()
+
+    for c in controls.values():
+        c.style.description_width = "initial"
+        c.observe(redraw, names="value")
+    row = w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap"))
+    return w.VBox([row, message, image])
+
+
+def gradient_check_explorer() -> VBox:
+    """Notebook 03: episodes N and finite-difference step eps (`explorers.gradient_check_figure`)."""
+    import ipywidgets as w
+
+    return explorer(explorers.gradient_check_figure, dict(
+        n_episodes=w.SelectionSlider(**RELEASED, options=[10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
+                                     value=100, description="episodes N"),
+        eps=w.FloatLogSlider(**RELEASED, value=1e-5, base=10, min=-12, max=-1, step=0.5, description="step ε"),
+        seed=w.IntSlider(**RELEASED, value=0, min=0, max=9, description="seed")))
+
+
+def bandit_explorer(means=bandit_learning.MEANS) -> VBox:
+    """Notebook 04: step size, batch size, updates, reward offset, seed (`explorers.bandit_learning_figure`)."""
+    import ipywidgets as w
+
+    return explorer(lambda **kw: explorers.bandit_learning_figure(means=means, **kw), dict(
+        alpha=w.FloatLogSlider(**RELEASED, value=0.5, base=10, min=-2, max=1, description="step size α"),
+        batch_size=w.IntSlider(**RELEASED, value=4, min=1, max=64, description="batch size"),
+        n_updates=w.IntSlider(**RELEASED, value=100, min=10, max=400, step=10, description="updates"),
+        reward_offset=w.FloatSlider(**RELEASED, value=0.0, min=-20, max=20, step=1, description="offset"),
+        seed=w.IntSlider(**RELEASED, value=0, min=0, max=20, description="seed")))
+
+
+def baseline_explorer() -> VBox:
+    """Notebook 05: returns, baseline, batch size (`explorers.baseline_cloud_figure`)."""
+    import ipywidgets as w
+
+    return explorer(explorers.baseline_cloud_figure, dict(
+        problem=w.Dropdown(options=list(baseline_cloud.PROBLEMS), value="short corridor", description="problem"),
+        returns=w.ToggleButtons(options=[("total return", "total"), ("reward-to-go", "reward_to_go")],
+                                value="total", description="returns"),
+        baseline=w.ToggleButtons(options=list(baseline_cloud.BASELINES), value="none", description="baseline"),
+        batch_size=w.SelectionSlider(**RELEASED, options=list(baseline_cloud.BATCH_SIZES), value=8,
+                                     description="batch size N"),
+        seed=w.IntSlider(**RELEASED, value=0, min=0, max=9, description="seed")))
+
+
+def score_vs_pathwise_explorer() -> VBox:
+    """Notebook 06: sigma and the steepness of the cost (`explorers.score_vs_pathwise_figure`)."""
+    import ipywidgets as w
+
+    steepness = [(("step" if x == 0 else f"{x:g}"), x) for x in score_vs_pathwise.WIDTHS]
+    return explorer(explorers.score_vs_pathwise_figure, dict(
+        sigma=w.SelectionSlider(**RELEASED, options=[2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01], value=0.5,
+                                description="σ"),
+        width=w.SelectionSlider(**RELEASED, options=steepness, value=0.01, description="cost width w"),
+        seed=w.IntSlider(**RELEASED, value=0, min=0, max=9, description="seed")))

@@ -55,7 +55,8 @@ def test_corridor_optimum_is_the_textbook_value():
     assert round(J, 4) == -11.6569 and np.isclose(J, -4 * np.sqrt(2) - 6)
     assert np.allclose(pg.exact.policy_gradient(mdp, policy, book_theta(p_star)), 0.0, atol=1e-12)
     grid = np.linspace(0.01, 0.99, 981)
-    Js = [pg.exact.expected_return(mdp, policy, book_theta(p)) for p in grid]
+    Js = pg.exact.expected_return_many(mdp, np.stack([policy.probs(book_theta(p)) for p in grid]))
+    assert np.allclose(Js, corridor_J(grid), rtol=1e-9)
     assert abs(grid[int(np.argmax(Js))] - p_star) < 1e-3 and max(Js) <= J
 
 
@@ -94,8 +95,10 @@ def test_chain_with_slip():
         pg.envs.chain(1)
     with pytest.raises(ValueError, match=r"slip must lie in \[0, 1\], got 1\.5"):
         pg.envs.chain(4, slip=1.5)
-    with pytest.raises(TypeError, match="n must be an integer, got float"):
-        pg.envs.chain(4.0)
+    for n in (4.0, 2.9, True, "4"):  # Issue 11 B7: no silent int(2.9) == 2
+        with pytest.raises(TypeError, match=f"n must be an integer, got {type(n).__name__}"):
+            pg.envs.chain(n)
+    assert pg.envs.chain(np.int64(4)).n_states == 4
     with pytest.raises(ValueError, match=r"gamma must lie in \[0, 1\], got 2\.0"):
         pg.envs.chain(4, gamma=2.0)
 
@@ -128,15 +131,77 @@ def test_gridworld_custom_and_bad_layouts():
         pg.envs.gridworld(["..G"])
 
 
+@pytest.mark.parametrize("layout, exc, pattern", [
+    (["S.G", ".."], ValueError, r"layout rows must all have the same length, got lengths \[3, 2\]"),
+    (("S.G", "...", "."), ValueError, r"layout rows must all have the same length, got lengths \[3, 3, 1\]"),
+    (["", "S.G"], ValueError, r"layout rows must all have the same length, got lengths \[0, 3\]"),
+    ([], ValueError, r"layout must have at least one row and one column, got \[\]"),
+    (("",), ValueError, r"layout must have at least one row and one column"),
+    ("S..G", TypeError, r"layout must be a list or tuple of row strings, got str 'S\.\.G'"),  # not a column
+    ([["S", ".", "G"]], TypeError, r"layout\[0\] must be a string such as 'S\.\.G', got list"),
+    (["S.G", 3], TypeError, r"layout\[1\] must be a string such as 'S\.\.G', got int 3"),
+])
+def test_gridworld_refuses_ragged_and_malformed_layouts(layout, exc, pattern):
+    for build in (pg.envs.gridworld, pg.envs.grid_coordinates):
+        with pytest.raises(exc, match=pattern):
+            build(layout)
+
+
+def test_gridworld_hyperparameters_are_checked():
+    with pytest.raises(ValueError, match=r"slip must lie in \[0, 1\], got -0\.1"):
+        pg.envs.gridworld(slip=-0.1)
+    with pytest.raises(ValueError, match="step_reward must be a finite number, got nan"):
+        pg.envs.gridworld(step_reward=float("nan"))
+    with pytest.raises(TypeError, match="step_reward must be a real number, got str"):
+        pg.envs.gridworld(step_reward="-1")
+    with pytest.raises(ValueError, match=r"gamma must lie in \[0, 1\], got 1\.5"):
+        pg.envs.gridworld(gamma=1.5)
+    layout = ["S.", ".G"]
+    kept = list(layout)
+    assert pg.envs.gridworld(layout).n_states == 4 and layout == kept
+
+
 def test_random_mdp():
     a = pg.envs.random_mdp(5, 3, np.random.default_rng(0), gamma=0.8, n_terminal=2)
     b = pg.envs.random_mdp(5, 3, np.random.default_rng(0), gamma=0.8, n_terminal=2)
     assert np.array_equal(a.P, b.P) and np.array_equal(a.R, b.R) and np.array_equal(a.rho, b.rho)
     assert a.terminal.tolist() == [False, False, False, True, True] and a.gamma == 0.8
     assert np.all(a.rho[3:] == 0) and np.all(a.R[3:] == 0) and np.all(a.P[:3][:, :, 3:].sum(axis=2) > 0)
-    with pytest.raises(ValueError, match=r"n_terminal must be in \[0, n_states\), got 5"):
-        pg.envs.random_mdp(5, 3, np.random.default_rng(0), n_terminal=5)
-    with pytest.raises(TypeError, match="rng must be a numpy Generator, got int"):
-        pg.envs.random_mdp(5, 3, 0)
-    with pytest.raises(ValueError, match="n_actions must be at least 1, got 0"):
-        pg.envs.random_mdp(5, 0, np.random.default_rng(0))
+    assert pg.envs.random_mdp(np.int64(4), np.int32(2), np.random.default_rng(0), n_terminal=np.int64(1)).n_states == 4
+
+
+@pytest.mark.parametrize("args, kwargs, exc, pattern", [
+    ((5, 3), dict(n_terminal=5), ValueError, r"n_terminal must be in \[0, n_states\) = \[0, 5\), got 5"),
+    ((5, 3), dict(n_terminal=-1), ValueError, r"n_terminal must be at least 0, got -1"),
+    ((5, 3), dict(n_terminal=1.0), TypeError, r"n_terminal must be an integer, got float 1\.0"),
+    ((5, 3), dict(n_terminal=True), TypeError, r"n_terminal must be an integer, got bool"),
+    ((5, 0), {}, ValueError, "n_actions must be at least 1, got 0"),
+    ((2.9, 2), {}, TypeError, r"n_states must be an integer, got float 2\.9"),  # not a silent S = 2
+    ((3, "2"), {}, TypeError, r"n_actions must be an integer, got str '2'"),
+    ((5, 3), dict(gamma=1.0), ValueError, r"gamma = 1 needs n_terminal >= 1"),
+    ((5, 3), dict(gamma="0.9"), TypeError, r"gamma must be a real number, got str"),
+])
+def test_random_mdp_refuses_bad_arguments(args, kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        pg.envs.random_mdp(*args, np.random.default_rng(0), **kwargs)
+
+
+@pytest.mark.parametrize("rng, kind", [(0, "int"), (None, "NoneType"), (np.random.RandomState(0), "RandomState")])
+def test_random_mdp_refuses_anything_but_a_generator(rng, kind):
+    with pytest.raises(TypeError, match=f"rng must be a numpy Generator, got {kind}"):
+        pg.envs.random_mdp(5, 3, rng)
+
+
+def test_feature_and_bandit_sizes_are_checked():
+    with pytest.raises(TypeError, match=r"n_actions must be an integer, got float 3\.0"):
+        pg.envs.state_blind_features(2, 3.0)
+    with pytest.raises(ValueError, match="n_states must be at least 1, got 0"):
+        pg.envs.state_blind_features(0, 3)
+    with pytest.raises(ValueError, match="means must hold at least one arm's mean reward, got an empty array"):
+        pg.envs.bandit([])
+    with pytest.raises(TypeError, match="means must be an array of numbers, got strings"):
+        pg.envs.bandit(["1", "2"])
+    means = np.array([1.0, 2.0])
+    mdp = pg.envs.bandit(means)
+    means[0] = 5.0  # the MDP holds its own copy
+    assert mdp.R[0].tolist() == [1.0, 2.0]

@@ -48,8 +48,14 @@ def test_relative_error():
 
 def test_bad_input():
     f = lambda z: float(z.sum())  # noqa: E731
-    for eps in (0.0, -1e-3, float("nan")):
+    for eps in (0.0, -1e-3):
         with pytest.raises(ValueError, match="eps must be positive, got"):
+            pg.gradcheck.finite_difference(f, np.ones(2), eps=eps)
+    for eps, exc, pattern in ((float("nan"), ValueError, "eps must be a finite number, got nan"),
+                              (np.inf, ValueError, "eps must be a finite number, got inf"),
+                              ("1e-6", TypeError, "eps must be a real number, got str"),
+                              (1e-6 + 0j, TypeError, "eps must be a real number, got complex")):
+        with pytest.raises(exc, match=pattern):
             pg.gradcheck.finite_difference(f, np.ones(2), eps=eps)
     x = np.array([1.0, np.nan])
     with pytest.raises(ValueError, match=r"x\[1\] is nan, expected a finite number"):
@@ -61,6 +67,23 @@ def test_bad_input():
         pg.gradcheck.finite_difference(f, "abc")
     with pytest.raises(ValueError, match=r"cannot compare shapes \(2,\) and \(3,\)"):
         pg.gradcheck.relative_error(np.ones(2), np.ones(3))
+    with pytest.raises(TypeError, match="a must be an array of numbers, got strings"):
+        pg.gradcheck.relative_error(["1", "2"], np.ones(2))  # numpy would parse the strings
+    with pytest.raises(TypeError, match="b must be an array of real numbers, got complex"):
+        pg.gradcheck.relative_error(np.ones(2), np.ones(2) + 1j)  # numpy would drop the imaginary part
+    with pytest.raises(ValueError, match=r"b\[1\] is nan"):
+        pg.gradcheck.relative_error(np.ones(2), [1.0, np.nan])
+
+
+def test_a_function_that_is_not_finite_is_refused_in_words():
+    # log of a negative number is nan: x[1] - eps = -0.5e-6 < 0, while x[0] +- eps stays positive
+    with np.errstate(invalid="ignore"), pytest.raises(
+            ValueError, match=r"f is not finite at x \+- eps e_i for i = \[1\] \(eps = 1e-06\)"):
+        pg.gradcheck.finite_difference(lambda z: float(np.sum(np.log(z))), np.array([1.0, 0.5e-6]))
+    # a Jacobian: sqrt(x[0, 1] - eps) is nan, the entry i = (0, 1) of a 2-D x
+    with np.errstate(invalid="ignore"), pytest.raises(
+            ValueError, match=r"f is not finite at x \+- eps e_i for i = \[0, 1\] \(eps = 1e-06\): .* nan"):
+        pg.gradcheck.finite_difference(lambda z: np.array([z[0, 0], np.sqrt(z[0, 1])]), np.array([[1.0, 0.0]]))
 
 
 def test_finite_difference_of_an_array_valued_function_is_its_jacobian():

@@ -80,6 +80,19 @@ def bad_cases():
         ("gamma bool", edit("gamma", lambda g: True), TypeError, r"gamma must be a real number, got bool"),
         ("terminal ints", edit("terminal", lambda a: a.astype(int)), TypeError, r"terminal must be a boolean array"),
         ("terminal shape", edit("terminal", lambda a: a[:3]), ValueError, r"terminal has shape \(3,\), expected \(S,\)"),
+        # just outside PROB_TOL = 1e-8 (just inside: test_rows_within_the_tolerance_are_renormalised...)
+        ("P entry > 1", edit("P", setitem((0, 0, 0), 1 + 2e-8)), ValueError,
+         r"P\[0, 0, 0\] is 1\.00000002, expected a probability \(<= 1"),
+        ("P row sum just off", edit("P", setitem((2, 1, 2), 2e-8)), ValueError, r"P\[2, 1, :\] sums to 1\.00000002"),
+        ("P tiny negative", edit("P", setitem((1, 0, 1), -2e-8)), ValueError,
+         r"P\[1, 0, 1\] is -2e-08, expected a probability \(>= 0"),
+        ("rho entry > 1", edit("rho", setitem(0, 1 + 2e-8)), ValueError, r"rho\[0\] is 1\.00000002, expected a probability"),
+        ("rho sum just off", edit("rho", setitem(1, 2e-8)), ValueError, r"rho sums to 1\.00000002, expected 1"),
+        ("P complex", edit("P", lambda a: a + 0j), TypeError, r"P must be an array of real numbers, got complex"),
+        ("R strings", edit("R", lambda a: a.astype(str)), TypeError, r"R must be an array of numbers, got strings"),
+        ("rho bools", edit("rho", lambda a: a > 0), TypeError, r"rho must be an array of numbers, got bools"),
+        ("gamma inf", edit("gamma", lambda g: np.inf), ValueError, r"gamma must lie in \[0, 1\], got inf"),
+        ("gamma complex", edit("gamma", lambda g: 1 + 0j), TypeError, r"gamma must be a real number, got complex"),
     ]
 
 
@@ -90,3 +103,32 @@ def test_bad_input_raises_and_leaves_inputs_unchanged(label, kwargs, exc, patter
         pg.TabularMDP(**kwargs)
     for k, v in kwargs.items():
         assert np.array_equal(np.asarray(v), before[k], equal_nan=before[k].dtype.kind == "f"), k
+
+
+def test_rows_within_the_tolerance_are_renormalised_so_J_is_right():
+    # Issue 11 B2: a self-loop of probability 1 + 4e-9 used to be kept as given; with gamma = 1,
+    # I - P_pi then has the wrong sign where the policy rarely leaves state 0, and J came out
+    # positive (about +8e8 at p(right) = 3e-9) although every reward is -1.
+    P, R, rho, terminal = corridor_arrays()
+    P[0, 0, 0] = 1 + 4e-9
+    rho = np.array([1 + 4e-9, 0.0, 0.0, -4e-9])
+    kept = P.copy(), rho.copy()
+    mdp = pg.TabularMDP(P, R, rho, 1.0, terminal)
+    assert np.array_equal(P, kept[0]) and np.array_equal(rho, kept[1])  # inputs untouched
+    fresh = pg.envs.short_corridor()
+    assert np.array_equal(mdp.P, fresh.P) and np.array_equal(mdp.rho, fresh.rho)  # renormalised exactly
+    policy = pg.SoftmaxPolicy(pg.envs.short_corridor_features())
+    for p in (0.05, 3e-9):
+        theta = np.array([np.log(p / (1 - p)), 0.0])
+        J = pg.exact.expected_return(mdp, policy, theta)
+        # Sutton & Barto (2018), Example 13.1: J(p) = (2p - 4) / (p (1 - p)); I - P_pi has condition ~ 1/p
+        assert J < 0 and np.isclose(J, (2 * p - 4) / (p * (1 - p)), rtol=1e-6)
+
+
+def test_renormalised_rows_sum_to_one():
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(5), size=(5, 3)) * (1 + rng.uniform(-0.9e-8, 0.9e-8, size=(5, 3, 1)))
+    mdp = pg.TabularMDP(P, np.zeros((5, 3)), np.full(5, 0.2), 0.9)
+    assert np.abs(P.sum(axis=2) - 1).max() > 1e-9  # the input really was off
+    assert np.abs(mdp.P.sum(axis=2) - 1).max() < 1e-15 and np.allclose(mdp.P, P, rtol=1e-8)
+

@@ -2,6 +2,8 @@
 standard errors), the corridor's expected episode length, hand-computed returns, and a pinned stream."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pgbook as pg
 
@@ -157,3 +159,179 @@ def test_bad_input():
     with pytest.raises(ValueError):
         pg.rollout.sample_episodes(mdp, policy, theta, 0, rng)
     assert rng.bit_generator.state == state  # a rejected call consumes no randomness
+
+
+def plain_loop(mdp, pi, n_episodes, rng, max_steps):
+    """The documented draw order written as plain loops over time and episodes, with bisect."""
+    import bisect
+
+    def outcome(p, u):  # inverse transform over the positive-probability outcomes, in index order
+        support = [k for k in range(len(p)) if p[k] > 0]
+        cum = np.cumsum([p[k] for k in support])[:-1].tolist()
+        return support[bisect.bisect_left(cum, u)]
+
+    s = [outcome(mdp.rho, u) for u in rng.random(n_episodes).tolist()]
+    steps = [[] for _ in range(n_episodes)]
+    running = [i for i in range(n_episodes) if not mdp.terminal[s[i]]]
+    for _ in range(max_steps):
+        if not running:
+            break
+        u = rng.random(2 * len(running)).tolist()
+        table = [pi[i] if pi.ndim == 3 else pi for i in running]
+        a = [outcome(table[j][s[i]], u[j]) for j, i in enumerate(running)]
+        for j, i in enumerate(running):
+            steps[i].append((s[i], a[j]))
+            s[i] = outcome(mdp.P[s[i], a[j]], u[len(running) + j])
+        running = [i for i in running if not mdp.terminal[s[i]]]
+    return steps, running  # running: the episodes cut at max_steps
+
+
+@pytest.mark.parametrize("per_episode", [False, True])
+def test_a_plain_loop_reproduces_the_documented_draw_order(per_episode):
+    rng = np.random.default_rng(30)
+    mdp = pg.envs.random_mdp(5, 3, rng, gamma=0.9, n_terminal=1)
+    P = mdp.P.copy()
+    P[0, 1] = [0.0, 0.5, 0.0, 0.5, 0.0]  # a sparse row: zero-probability outcomes are skipped
+    mdp = pg.TabularMDP(P, mdp.R, mdp.rho, mdp.gamma, mdp.terminal)
+    pi = pg.SoftmaxPolicy.tabular(5, 3).probs(rng.normal(size=(5, 3)))
+    if per_episode:
+        pi = np.stack([pg.SoftmaxPolicy.tabular(5, 3).probs(rng.normal(size=(5, 3))) for _ in range(40)])
+    ep = pg.rollout.sample_from_probs(mdp, pi, 40, np.random.default_rng(31), max_steps=3)
+    steps, cut = plain_loop(mdp, pi, 40, np.random.default_rng(31), max_steps=3)
+    for i in range(40):
+        L = ep.lengths[i]
+        assert list(zip(ep.states[i, :L].tolist(), ep.actions[i, :L].tolist())) == steps[i]
+    assert np.flatnonzero(ep.truncated).tolist() == cut and 0 < len(cut) < 40
+    assert any(step == (0, 1) for st in steps for step in st)  # the sparse row was drawn from
+
+
+def test_compact_layout_is_time_major_and_matches_the_padded_views():
+    mdp = pg.envs.random_mdp(5, 3, np.random.default_rng(32), gamma=0.9, n_terminal=1)
+    ep = pg.rollout.sample_episodes(mdp, pg.SoftmaxPolicy.tabular(5, 3), np.zeros((5, 3)), 300,
+                                    np.random.default_rng(33), max_steps=10)
+    assert ep.n_steps == ep.lengths.sum() == ep.mask.sum() and ep.T == ep.lengths.max() == ep.offsets.size - 1
+    assert np.all(np.diff(ep.step_time) >= 0)  # time-major
+    for t in range(ep.T):  # at time t: the episodes longer than t, in increasing order
+        block = slice(ep.offsets[t], ep.offsets[t + 1])
+        assert ep.step_episode[block].tolist() == np.flatnonzero(ep.lengths > t).tolist()
+        assert np.all(ep.step_time[block] == t)
+    i, t = ep.step_episode, ep.step_time
+    assert np.array_equal(ep.states[i, t], ep.step_state) and np.array_equal(ep.actions[i, t], ep.step_action)
+    assert np.array_equal(ep.rewards[i, t], ep.step_reward) and ep.max_steps == 10
+    nxt = ep.next_step
+    has = nxt >= 0
+    assert np.array_equal(ep.step_episode[nxt[has]], i[has]) and np.array_equal(t[nxt[has]], t[has] + 1)
+    assert np.array_equal(np.sort(t[~has]), np.sort(ep.lengths - 1)[ep.lengths > 0])
+    for view in (ep.states, ep.actions, ep.rewards, ep.mask, ep.step_state, ep.truncated):
+        assert not view.flags.writeable  # read-only: cached views cannot be corrupted
+    with pytest.raises(AttributeError, match="Episodes is read-only"):
+        ep.truncated = np.zeros(300, bool)
+    assert ep.states is ep.states  # built once
+
+
+def test_from_padded_round_trip_select_and_with_rewards():
+    mdp, policy = corridor()
+    ep = pg.rollout.sample_episodes(mdp, policy, np.zeros(2), 50, np.random.default_rng(34), max_steps=8)
+    back = pg.rollout.Episodes.from_padded(ep.states, ep.actions, ep.rewards, ep.mask, ep.truncated, max_steps=8)
+    for name in ("step_episode", "step_state", "step_action", "step_reward", "offsets", "truncated"):
+        assert np.array_equal(getattr(back, name), getattr(ep, name)), name
+    # padding values are ignored; a wider padded array keeps its width
+    wide = np.pad(ep.states, ((0, 0), (0, 3)), constant_values=7)
+    other = pg.rollout.Episodes.from_padded(wide, np.pad(ep.actions, ((0, 0), (0, 3))),
+                                            np.pad(ep.rewards, ((0, 0), (0, 3))), np.pad(ep.mask, ((0, 0), (0, 3))),
+                                            ep.truncated, max_steps=11 if not ep.truncated.any() else 8)
+    assert other.T == ep.T + 3 and np.array_equal(other.returns(0.9), ep.returns(0.9))
+    rows = [7, 2, 30]
+    sub = ep.select(rows)
+    assert sub.n_episodes == 3 and sub.T == ep.lengths[rows].max()
+    for name in ("states", "actions", "rewards", "mask"):
+        assert np.array_equal(getattr(sub, name), getattr(ep, name)[rows, : sub.T]), name
+    assert np.array_equal(sub.truncated, ep.truncated[rows])
+    assert np.array_equal(ep.select(ep.lengths > 5).lengths, ep.lengths[ep.lengths > 5])
+    assert ep.select(slice(0, 0)).n_episodes == 0
+    more = ep.with_rewards(ep.rewards + 2.0)  # padding ignored: only steps change
+    assert np.array_equal(more.rewards, (ep.rewards + 2.0) * ep.mask)
+    assert np.array_equal(more.returns(1.0), ep.returns(1.0) + 2.0 * ep.lengths)
+    assert np.array_equal(ep.with_rewards(ep.step_reward * 0).returns(1.0), np.zeros(50))
+    assert np.array_equal(ep.rewards, mdp.R[ep.states, ep.actions] * ep.mask)  # the original is unchanged
+
+
+def test_discounted_sums_by_hand():
+    mdp, policy = corridor()
+    ep = pg.rollout.sample_episodes(mdp, policy, np.zeros(2), 30, np.random.default_rng(35))
+    x = np.random.default_rng(36).normal(size=ep.n_steps)
+    X = ep.to_padded(x)
+    y = ep.to_padded(ep.discounted_sums(x, 0.7))
+    for i in range(30):
+        L = ep.lengths[i]
+        assert np.allclose(y[i, :L], [sum(0.7**k * X[i, t + k] for k in range(L - t)) for t in range(L)])
+        assert not y[i, L:].any()
+
+
+def test_episodes_bad_input():
+    mdp, policy = corridor()
+    ep = pg.rollout.sample_episodes(mdp, policy, np.zeros(2), 6, np.random.default_rng(37), max_steps=4)
+    E = pg.rollout.Episodes
+    fields = dict(step_episode=ep.step_episode, step_state=ep.step_state, step_action=ep.step_action,
+                  step_reward=ep.step_reward, offsets=ep.offsets, truncated=ep.truncated, max_steps=4)
+    E(**fields)  # the valid layout is accepted
+    swapped = ep.step_episode.copy()
+    swapped[[0, 1]] = swapped[[1, 0]]
+    bad = [
+        (dict(step_state=ep.step_state.astype(float)), TypeError, "step_state must be an array of integers"),
+        (dict(step_reward=ep.step_reward[:-1]), ValueError, "step_reward has shape"),
+        (dict(step_episode=swapped), ValueError, "time-major layout"),
+        (dict(step_episode=ep.step_episode + 6), ValueError, r"step_episode\[0\] is 6, expected < N = 6"),
+        (dict(offsets=ep.offsets[:-1]), ValueError, "offsets must run from 0 to n_steps"),
+        (dict(max_steps=2), ValueError, "expected at most max_steps = 2"),
+        (dict(truncated=ep.truncated.astype(int)), TypeError, "truncated must be a boolean array"),
+        (dict(step_action=-ep.step_action - 1), ValueError, "expected a non-negative index"),
+    ]
+    for change, error, match in bad:
+        with pytest.raises(error, match=match):
+            E(**{**fields, **change})
+    mask = ep.mask.copy()
+    mask[0, 0] = False  # a hole at the start of episode 0
+    with pytest.raises(ValueError, match=r"mask\[0, 0\] is False, expected the steps of an episode to come first"):
+        E.from_padded(ep.states, ep.actions, ep.rewards, mask, ep.truncated)
+    with pytest.raises(TypeError, match="mask must be a two-dimensional boolean array"):
+        E.from_padded(ep.states, ep.actions, ep.rewards, ep.mask.astype(int), ep.truncated)
+    with pytest.raises(ValueError, match=r"rewards has shape \(6, 2\)"):
+        E.from_padded(ep.states, ep.actions, ep.rewards[:, :2], ep.mask, ep.truncated)
+    if ep.truncated.any():
+        with pytest.raises(ValueError, match="where truncated is True"):
+            E.from_padded(ep.states, ep.actions, ep.rewards, ep.mask, ep.truncated, max_steps=9)
+    with pytest.raises(ValueError, match="rows must not repeat an episode"):
+        ep.select([1, 1])
+    with pytest.raises(ValueError, match="rows must be a boolean mask of shape"):
+        ep.select([9])
+    with pytest.raises(ValueError, match=r"rewards has shape \(3,\), expected padded"):
+        ep.with_rewards(np.zeros(3))
+    with pytest.raises(ValueError, match=r"x has shape \(2,\), expected \(n_steps,\)"):
+        ep.discounted_sums(np.zeros(2), 0.5)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=12), st.integers(0, 2**32 - 1))
+def test_any_padded_batch_round_trips_and_selects(lengths, seed):
+    rng = np.random.default_rng(seed)
+    L = np.array(lengths)
+    N, T = L.size, int(L.max()) + 1
+    mask = np.arange(T) < L[:, None]
+    states, actions = rng.integers(0, 5, size=(N, T)), rng.integers(0, 3, size=(N, T))
+    rewards = rng.normal(size=(N, T))
+    ep = pg.rollout.Episodes.from_padded(states, actions, rewards, mask, np.zeros(N, bool))
+    assert ep.T == T and np.array_equal(ep.lengths, L) and np.array_equal(ep.mask, mask)
+    for name, x in (("states", states), ("actions", actions), ("rewards", rewards)):
+        assert np.array_equal(getattr(ep, name), np.where(mask, x, 0)), name
+    # the compact constructor accepts the layout from_padded made
+    same = pg.rollout.Episodes(ep.step_episode, ep.step_state, ep.step_action, ep.step_reward, ep.offsets,
+                               ep.truncated)
+    assert np.array_equal(same.rewards, ep.rewards)
+    rows = rng.permutation(N)[: rng.integers(1, N + 1)]  # any order, so select must re-sort steps
+    sub = ep.select(rows)
+    width = int(L[rows].max())
+    for name in ("states", "actions", "rewards", "mask"):
+        assert np.array_equal(getattr(sub, name), getattr(ep, name)[rows, :width]), name
+    assert np.allclose(sub.returns(0.9), ep.returns(0.9)[rows])
+    assert np.allclose(sub.rewards_to_go(0.9), ep.rewards_to_go(0.9)[rows, :width])

@@ -101,5 +101,40 @@ def test_bad_inputs():
         surrogate.surrogate_loss(ep, policy, theta, np.ones(3))
     with pytest.raises(ValueError, match="weights"):
         surrogate.surrogate_gradient(ep, policy, theta, np.full(ep.mask.shape, np.nan))
-    with pytest.raises(ValueError, match="grad_out has shape"):
+    with pytest.raises(ValueError, match=r"grad_out has shape \(2,\), expected the shape of z \(3,\)"):
         surrogate.log_softmax_backward(np.zeros(3), np.zeros(2))
+    with pytest.raises(TypeError, match="z must be an array of real numbers, got complex"):
+        surrogate.log_softmax_backward(np.zeros(3) + 1j, np.zeros(3))
+    with pytest.raises(TypeError, match="weights must be an array of numbers, got strings"):
+        surrogate.surrogate_loss(ep, policy, theta, np.full(ep.mask.shape, "1.0"))
+    with pytest.raises(ValueError, match=r"theta has shape \(3,\)"):
+        surrogate.surrogate_gradient(ep, policy, np.zeros(3), np.ones(ep.mask.shape))
+
+
+def test_episodes_from_a_bigger_mdp_are_refused():
+    rng = np.random.default_rng(0)
+    big = pg.envs.random_mdp(6, 3, rng, gamma=0.9, n_terminal=1)
+    ep = pg.rollout.sample_episodes(big, pg.SoftmaxPolicy.tabular(6, 3), np.zeros((6, 3)), 40, rng)
+    assert ep.states.max() >= 4  # the batch does visit states a (4, 3) table does not have
+    w = np.ones(ep.mask.shape)
+    for fn in (surrogate.surrogate_loss, surrogate.surrogate_gradient):
+        with pytest.raises(ValueError, match=r"the episodes visit state \d, but the policy has only 4 states"):
+            fn(ep, pg.SoftmaxPolicy.tabular(4, 3), np.zeros((4, 3)), w)
+        with pytest.raises(ValueError, match=r"the episodes take action 2, but the policy has only 2 actions"):
+            fn(ep, pg.SoftmaxPolicy.tabular(6, 2), np.zeros((6, 2)), w)
+
+
+def test_inputs_are_not_modified():
+    mdp, policy = corridor_case()
+    theta = np.array([0.3, -0.1])
+    ep = pg.rollout.sample_episodes(mdp, policy, theta, 20, np.random.default_rng(5))
+    w = np.broadcast_to(ep.returns(1.0)[:, None], ep.mask.shape).copy()
+    kept = theta.copy(), w.copy(), ep.states.copy(), ep.actions.copy()
+    surrogate.surrogate_loss(ep, policy, theta, w)
+    surrogate.surrogate_gradient(ep, policy, theta, w)
+    z, g = np.array([[1.0, 2.0, -1.0]]), np.array([[0.5, 0.0, 1.0]])
+    z0, g0 = z.copy(), g.copy()
+    surrogate.log_softmax_backward(z, g)
+    assert np.array_equal(theta, kept[0]) and np.array_equal(w, kept[1])
+    assert np.array_equal(ep.states, kept[2]) and np.array_equal(ep.actions, kept[3])
+    assert np.array_equal(z, z0) and np.array_equal(g, g0)

@@ -67,6 +67,12 @@ def test_normal_moments_match_integration():
     assert zero(sym.normal_moments(expr, [x]) - sym.gaussian_expectation((mu + sigma * x) ** 4, x, 0, 1))
     with pytest.raises(ValueError, match="needs a polynomial in"):
         sym.normal_moments(sp.exp(e0), [e0])
+    # parameters stay symbolic: E[(mu + sigma e0)^2 e1^2] = mu^2 + sigma^2
+    assert zero(sym.normal_moments((mu + sigma * e0) ** 2 * e1**2, [e0, e1]) - (mu**2 + sigma**2))
+    with pytest.raises(ValueError, match="needs at least one noise symbol, got none"):
+        sym.normal_moments(mu * x, [])  # would silently take mu and x for noises and return 0
+    with pytest.raises(TypeError, match=r"noises must be sympy Symbols, got str 'e0'"):
+        sym.normal_moments(e0**2, ["e0"])
 
 
 def test_softmax_policy_rows():
@@ -83,6 +89,23 @@ def test_trajectories_count_and_order():
     assert len(set(trajs)) == len(trajs)
     with pytest.raises(ValueError, match="horizon must be at least 1"):
         sym.trajectories(2, 2, 0)
+    with pytest.raises(TypeError, match=r"n_states must be an integer, got float 2\.0"):
+        sym.trajectories(2.0, 2, 1)
+
+
+def test_trajectories_refuse_sizes_beyond_the_limit():
+    assert sym.MAX_TRAJECTORIES == 100_000
+    # S^(H+1) A^H: 2^8 2^7 = 32,768 is listed, 2^9 2^8 = 131,072 is refused before any work
+    assert len(sym.trajectories(2, 2, 7)) == 32_768
+    with pytest.raises(ValueError, match=r"2 states, 2 actions and horizon 8 give S\^\(H\+1\) A\^H = 131,072 "
+                                         r"trajectories, more than the limit MAX_TRAJECTORIES = 100,000"):
+        sym.trajectories(2, 2, 8)
+    # far beyond: refused at once, the count computed exactly (10^21 10^20 = 10^41) and shown rounded
+    with pytest.raises(ValueError, match=r"horizon 20 give S\^\(H\+1\) A\^H = about 1e\+41 trajectories"):
+        sym.trajectories(10, 10, 20)
+    rho, P, R = [1], sp.Array([[[1], [1]]]), sp.Array([[1, 2]])
+    with pytest.raises(ValueError, match="more than the limit MAX_TRAJECTORIES"):
+        sym.enumerated_return(rho, P, R, sym.softmax_policy(sp.Matrix([[z0, z1]])), horizon=17)
 
 
 def test_trajectory_probability_and_return_by_hand():
@@ -102,13 +125,13 @@ def test_trajectory_probability_and_return_by_hand():
         sym.trajectory_return((0, 1), (0,), sp.Array([1, 2]))
 
 
-def test_expected_return_one_step_bandit_by_hand():
+def test_enumerated_return_one_step_bandit_by_hand():
     r = sp.symbols("r0 r1")
     P = sp.Array([[[1], [1]]])  # one state that loops to itself
     pi = sym.softmax_policy(sp.Matrix([[z0, z1]]))
-    J = sym.expected_return([1], P, sp.Array([list(r)]), pi, horizon=1)
+    J = sym.enumerated_return([1], P, sp.Array([list(r)]), pi, horizon=1)
     assert zero(J - (pi[0, 0] * r[0] + pi[0, 1] * r[1]))
-    J2 = sym.expected_return([1], P, sp.Array([list(r)]), pi, horizon=2)
+    J2 = sym.enumerated_return([1], P, sp.Array([list(r)]), pi, horizon=2)
     assert zero(J2 - 2 * J)  # two independent pulls
 
 
@@ -124,7 +147,7 @@ def _tiny_mdp():
 def test_unrolled_mdp_matches_symbolic_J_and_gradient(horizon):
     rho, P, R = _tiny_mdp()
     th = sp.Matrix(2, 2, lambda s, a: sp.Symbol(f"t{s}{a}"))
-    J = sym.expected_return(rho, P, R, sym.softmax_policy(th), horizon)
+    J = sym.enumerated_return(rho, P, R, sym.softmax_policy(th), horizon)
     theta = np.array([0.3, -0.2, 0.5, 0.1])
     at = dict(zip(list(th), theta))
     mdp, phi = sym.unrolled_mdp(rho, P, R, horizon)

@@ -1,20 +1,16 @@
-"""pgbook.variance: the quality measures against hand-computed values and the exact covariance."""
+"""pgbook.quality: the quality measures against hand-computed values, the exact covariance and
+known angles."""
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pgbook as pg
-from pgbook.rollout import Episodes
-from pgbook.variance import batch_estimates, episodes_needed, measure, quality
+from pgbook.quality import angle_degrees, batch_estimates, cosine, episodes_needed, measure, quality
 
 
 def corridor():
     return pg.envs.short_corridor(), pg.SoftmaxPolicy(pg.envs.short_corridor_features()), np.array([-0.5, 0.5])
-
-
-def take(ep: Episodes, a: int, b: int) -> Episodes:
-    return Episodes(ep.states[a:b], ep.actions[a:b], ep.rewards[a:b], ep.mask[a:b], ep.truncated[a:b])
 
 
 def test_quality_matches_hand_computation():
@@ -69,8 +65,8 @@ def test_batch_estimates_equal_one_call_per_batch(returns, baseline):
     sizes = [2, 7, 20]
     for n, est in zip(sizes, batch_estimates(ep, policy, theta, 1.0, sizes, returns, baseline)):
         M = 60 // n
-        loop = [pg.estimators.reinforce_gradient(take(ep, i * n, (i + 1) * n), policy, theta, 1.0, returns,
-                                                 baseline).mean for i in range(M)]
+        loop = [pg.estimators.reinforce_gradient(ep.select(slice(i * n, (i + 1) * n)), policy, theta, 1.0,
+                                                 returns, baseline).mean for i in range(M)]
         assert est.shape == (M, 2)
         assert np.allclose(est, loop, rtol=1e-12, atol=1e-10)
 
@@ -88,6 +84,25 @@ def test_batch_estimates_rejects_bad_input():
         batch_estimates(ep, policy, theta, 1.0, [0])
     with pytest.raises(ValueError, match="returns must be one of"):
         batch_estimates(ep, policy, theta, 1.0, [5], returns="sum")
+    cut = pg.rollout.sample_episodes(*corridor()[:3], 10, np.random.default_rng(1), max_steps=3)
+    with pytest.raises(ValueError, match=r"cut at max_steps = 3"):
+        batch_estimates(cut, policy, theta, 1.0, [5])
+    assert len(batch_estimates(cut, policy, theta, 1.0, [5], truncation="accept")) == 1
+
+
+def test_measure_checks_its_arguments_before_sampling():
+    mdp, policy, theta = corridor()
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    with pytest.raises(TypeError, match="rng must be a numpy Generator, got int"):
+        measure(mdp, policy, theta, 0, 5, 5)
+    with pytest.raises(ValueError, match="baseline must be None, a float"):
+        measure(mdp, policy, theta, rng, 5, 5, baseline="median")
+    with pytest.raises(ValueError, match="returns must be one of"):
+        measure(mdp, policy, theta, rng, 5, 5, returns="sum")
+    with pytest.raises(TypeError, match="batch_size must be an integer"):
+        measure(mdp, policy, theta, rng, 2.5, 5)
+    assert rng.bit_generator.state == state  # nothing was drawn
 
 
 def test_measured_variance_matches_exact_covariance_on_a_bandit():
@@ -115,3 +130,23 @@ def test_episodes_needed():
     assert episodes_needed(sizes, [0.1] * 5, 0.9) is None
     with pytest.raises(ValueError, match="batch_sizes has shape"):
         episodes_needed(sizes, [0.5, 0.6], 0.9)
+
+
+def test_angles_and_cosines_on_known_values():
+    assert angle_degrees([1, 0], [0, 2]) == pytest.approx(90.0)
+    assert angle_degrees([1, 1], [2, 2]) == pytest.approx(0.0, abs=1e-6)
+    assert angle_degrees([1, 0], [-3, 0]) == pytest.approx(180.0)
+    assert angle_degrees([1, 0], [1, np.sqrt(3)]) == pytest.approx(60.0)
+    # near 0 degrees atan2 keeps precision that arccos(cosine) loses: the angle between (1, 0) and (1, e) is e
+    assert angle_degrees([1, 0], [1, 1e-9]) == pytest.approx(np.degrees(1e-9), rel=1e-6)
+    assert cosine([1, 0], [1, np.sqrt(3)]) == pytest.approx(0.5)
+    assert cosine(np.eye(2), -np.eye(2)) == pytest.approx(-1.0)  # arrays compared as flat vectors
+    assert cosine([3, 4], [3, 4]) <= 1.0
+    with pytest.raises(ValueError, match="zero vector"):
+        angle_degrees([0, 0], [1, 0])
+    with pytest.raises(ValueError, match="zero vector"):
+        cosine([1, 0], [0, 0])
+    with pytest.raises(ValueError, match="cannot compare a and b of sizes 2 and 3"):
+        cosine([1, 0], [1, 0, 0])
+    with pytest.raises(TypeError, match="complex"):
+        angle_degrees([1j, 0], [1, 0])

@@ -1,0 +1,158 @@
+"""The book's objects in jax.numpy, so that `jax.grad` can check them (notebook 11).
+
+Tabular MDPs: `expected_return(mdp, policy)` is theta -> J(theta) through the linear solve of
+`pgbook.exact` (its gradient is the policy gradient theorem's), and `surrogate_loss(policy,
+episodes)` is (theta, w) -> L = -(1/N) sum_i sum_t w_it log pi(a_it | s_it) on sampled episodes
+(with w the returns, its gradient is minus the REINFORCE estimate).
+
+Linear-quadratic control (`pgbook.lqr`): `lq_episode` simulates one episode with jax.lax.scan, so
+that its rewards are a differentiable function of the gain K for fixed noise. Two per-episode
+estimators of grad_K J follow, batched over episodes with jax.vmap: `pathwise_samples` (jax.grad
+through the simulator, optionally with the state detached) and `score_samples` (REINFORCE: jax.grad
+of `score_surrogate`, in which everything but log pi is held fixed by stop_gradient).
+
+Every function wants float64: call jax.config.update("jax_enable_x64", True) first.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._checks import as_float_array
+from .lqr import LQ, validate
+
+sg = jax.lax.stop_gradient
+
+
+def _require_x64() -> None:
+    if not jax.config.jax_enable_x64:
+        raise RuntimeError('pgbook.autodiff compares with float64 numpy to round-off: call '
+                           'jax.config.update("jax_enable_x64", True) before using it')
+
+
+def expected_return(mdp, policy):
+    """theta -> J(theta) for a SoftmaxPolicy on a TabularMDP, differentiable by jax.grad.
+
+    Solves (I - gamma P_pi) V = r_pi on the non-terminal states (terminal ones have V = 0), as
+    `pgbook.exact.evaluate` does when every state's value is defined.
+    """
+    _require_x64()
+    policy.check_mdp(mdp)
+    live = ~mdp.terminal
+    P, R, rho = (jnp.asarray(x) for x in (mdp.P[live][:, :, live], mdp.R[live], mdp.rho[live]))
+    phi = None if policy.is_tabular else jnp.asarray(policy.phi[live])
+
+    def J(theta):
+        logits = theta[live] if phi is None else phi @ theta  # (L, A): the live states only
+        pi = jax.nn.softmax(logits, axis=-1)
+        P_pi, r_pi = jnp.einsum("sa,sat->st", pi, P), jnp.einsum("sa,sa->s", pi, R)
+        V = jnp.linalg.solve(jnp.eye(len(r_pi)) - mdp.gamma * P_pi, r_pi)
+        return rho @ V
+
+    return J
+
+
+def surrogate_loss(policy, episodes):
+    """(theta, weights) -> -(1/N) sum_i sum_t weights[i, t] log pi(a_it | s_it) over the real steps.
+
+    weights: (N, T), e.g. R(tau_i) on every step or gamma^t G_t; padding steps count for nothing.
+    """
+    _require_x64()
+    s, a, mask = (jnp.asarray(x) for x in (episodes.states, episodes.actions, episodes.mask))
+    phi = None if policy.is_tabular else jnp.asarray(policy.phi)
+
+    def L(theta, weights):
+        logits = theta if phi is None else phi @ theta  # (S, A)
+        logp = jax.nn.log_softmax(logits, axis=-1)[s, a]  # gather the steps taken: (N, T)
+        return -(weights * mask * logp).sum() / len(s)
+
+    return L
+
+
+def lq_episode(lq: LQ, K, sigma, s0, eps, detach_state: bool = False):
+    """One episode from s0 (n,) with noise eps (T, m): states (T, n), actions (T, m), rewards (T,).
+
+    a_t = K s_t + sigma eps_t, s_{t+1} = A s_t + B a_t, r_t = -(s_t'Q s_t + a_t'R a_t); a
+    differentiable function of K (m, n). detach_state=True uses sg[s_t] wherever step t reads the
+    state, so no gradient flows from one step to the next: r(sg[s_t], a_t), a_t = K sg[s_t] + ...
+    """
+    A, B, Q, R = (jnp.asarray(x) for x in (lq.A, lq.B, lq.Q, lq.R))
+
+    def step(s, e):
+        s_in = sg(s) if detach_state else s
+        a = K @ s_in + sigma * e
+        return A @ s + B @ a, (s, a, -(s_in @ Q @ s_in + a @ R @ a))
+
+    _, (s, a, r) = jax.lax.scan(step, jnp.asarray(s0, dtype=float), jnp.asarray(eps, dtype=float))
+    return s, a, r
+
+
+def weighted_return(lq: LQ, K, sigma, s0, eps, weights, detach_state: bool = False):
+    """sum_t weights_t r_t of one episode: for fixed s0 and eps, a differentiable function of K."""
+    return lq_episode(lq, K, sigma, s0, eps, detach_state)[2] @ weights
+
+
+def log_policy(K, sigma, s, a):
+    """log N(a_t; K s_t, sigma^2 I) for states s (T, n) and actions a (T, m): (T,)."""
+    m = a.shape[-1]
+    return -0.5 * jnp.sum((a - s @ K.T) ** 2, axis=-1) / sigma**2 - m * jnp.log(sigma * jnp.sqrt(2 * jnp.pi))
+
+
+def score_surrogate(lq: LQ, K, sigma, s0, eps, weights, stop_gradient: bool = True):
+    """sum_t log pi_K(a_t | s_t) G_t for one episode, with G_t = sum_{t' >= t} w_t' r_t'.
+
+    Its jax.grad is that episode's REINFORCE sample only with stop_gradient=True, which holds the
+    sampled states, actions and returns fixed; with False every one of them moves with K.
+    """
+    s, a, r = lq_episode(lq, K, sigma, s0, eps)  # all three are functions of K here
+    G = jnp.cumsum((weights * r)[::-1])[::-1]
+    if stop_gradient:
+        s, a, G = sg(s), sg(a), sg(G)  # the sample is data (.detach() in PyTorch)
+    return jnp.sum(log_policy(K, sigma, s, a) * G)
+
+
+@partial(jax.jit, static_argnums=(0, 1, 7))
+def per_episode_grad(f, lq, K, sigma, s0, eps, weights, flag):
+    """jax.grad with respect to K of f(lq, K, sigma, s0[i], eps[i], weights, flag), for every episode i
+    at once (jax.vmap), compiled once per f, flag and shapes: (N, m, n)."""
+    one = lambda K, s0, eps: f(lq, K, sigma, s0, eps, weights, flag)
+    return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(K, s0, eps)
+
+
+def _inputs(lq, K, sigma, s0, eps, weights):
+    K, sigma, _ = validate(lq, K, sigma, 1)
+    s0, eps = as_float_array("s0", s0, ndim=2), as_float_array("eps", eps, ndim=3)
+    weights = as_float_array("weights", weights, ndim=1)
+    N, T = eps.shape[:2]
+    if s0.shape != (N, lq.n_states) or eps.shape != (N, T, lq.n_actions) or weights.shape != (T,):
+        raise ValueError(f"s0 {s0.shape}, eps {eps.shape} and weights {weights.shape} should be (N, n), "
+                         f"(N, T, m) and (T,) with n = {lq.n_states}, m = {lq.n_actions}")
+    return jnp.asarray(K), sigma, s0, eps, weights
+
+
+def pathwise_samples(lq: LQ, K, sigma: float, s0, eps, weights, detach_state: bool = False) -> np.ndarray:
+    """Per-episode jax.grad of `weighted_return` with respect to K: the gradient through the simulator.
+
+    s0: (N, n) start states, eps: (N, T, m) noise, weights: (T,), e.g. gamma^t for t < horizon and
+    0 after, so one simulation length serves every horizon. Returns (N, m, n).
+    """
+    _require_x64()
+    K, sigma, s0, eps, weights = _inputs(lq, K, sigma, s0, eps, weights)
+    return np.asarray(per_episode_grad(weighted_return, lq, K, sigma, s0, eps, weights, bool(detach_state)))
+
+
+def score_samples(lq: LQ, K, sigma: float, s0, eps, weights, stop_gradient: bool = True) -> np.ndarray:
+    """Per-episode REINFORCE with reward-to-go: sum_t grad_K log pi(a_t|s_t) sum_{t'>=t} w_t' r_t',
+    as jax.grad of `score_surrogate`. Same inputs as `pathwise_samples`; returns (N, m, n).
+
+    stop_gradient=False differentiates the surrogate with nothing held fixed: not an estimate of
+    grad J (notebook 11 shows what it is instead). Needs sigma > 0.
+    """
+    _require_x64()
+    K, sigma, s0, eps, weights = _inputs(lq, K, sigma, s0, eps, weights)
+    if sigma == 0:
+        raise ValueError("sigma is 0: a deterministic policy has no density, so no score function")
+    return np.asarray(per_episode_grad(score_surrogate, lq, K, sigma, s0, eps, weights, bool(stop_gradient)))

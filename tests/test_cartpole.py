@@ -1,0 +1,148 @@
+"""pgbook.cartpole: the CartPole learner's pieces against independent computations.
+
+Returns-to-go against a plain loop (falls, time-outs, a fall on the last step), the policy part of
+the loss gradient against REINFORCE written out by hand, the batched update against optax.adam on
+each run alone, numpy acting against the JAX network, and the episode bookkeeping against the
+environment's own rules. Learning to 475 is asserted in notebook 11 and timed in the benchmark.
+"""
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+pytest.importorskip("gymnasium")
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import optax  # noqa: E402
+
+from pgbook import cartpole  # noqa: E402
+
+CFG = cartpole.Config()
+
+
+@pytest.fixture(scope="module")
+def batch_and_params():
+    params = cartpole.init(np.random.default_rng(0), 2, CFG)
+    envs = cartpole.make_envs(2 * 5)
+    batch = cartpole.play(envs, cartpole.numpy(params[0]), np.random.default_rng(1), seed=1)
+    envs.close()
+    return batch, params
+
+
+def returns_loop(mask, cut, bootstrap, gamma):
+    G = np.zeros(mask.shape)
+    for i in range(len(mask)):
+        running = bootstrap[i] if cut[i] else 0.0  # what a cut episode would go on to earn
+        for t in reversed(range(int(mask[i].sum()))):
+            running = 1.0 + gamma * running
+            G[i, t] = running
+    return G
+
+
+def test_returns_to_go_match_a_loop():
+    rng = np.random.default_rng(2)
+    lengths = np.array([1, 7, 20, 20, 13])
+    mask = np.arange(20) < lengths[:, None]
+    cut = np.array([False, False, True, False, True])  # episode 3 fell on its last step: no bootstrap
+    bootstrap = rng.uniform(10, 90, size=5)
+    G = cartpole.returns_to_go(mask, cut, bootstrap, 0.97)
+    assert np.allclose(G, returns_loop(mask, cut, bootstrap, 0.97), rtol=1e-6)
+    assert np.all(G[~mask] == 0)
+
+
+def test_policy_gradient_is_reinforce_written_out(batch_and_params):
+    # for the last layer's bias b2 of the policy: d log pi(a|s) / d b2 = onehot(a) - pi(.|s)
+    batch, params = batch_and_params
+    run = jax.tree.map(lambda x: np.asarray(x[0], np.float64), params)
+    obs, actions, mask = (np.asarray(x[0]) for x in (batch.obs, batch.actions, batch.mask))
+    G = cartpole.returns_to_go(mask, batch.cut[0], np.zeros(len(mask)), 0.99).astype(np.float64)
+    grads = jax.jit(jax.grad(cartpole.loss))(run, obs.astype(np.float64), actions, mask, G)
+    logits = cartpole.mlp(run[0], obs, np)
+    pi = np.exp(logits - logits.max(-1, keepdims=True))
+    pi /= pi.sum(-1, keepdims=True)
+    V = cartpole.mlp(run[1], obs, np)[..., 0]
+    score_b2 = np.eye(2)[actions] - pi  # (B, T, 2)
+    reinforce = np.einsum("bt,bta->a", mask * (G - V), score_b2) / len(obs)
+    assert np.allclose(-np.asarray(grads[0][1][1])[0], reinforce, rtol=1e-10, atol=1e-12)
+    # the value part: d/d b2 of mean (V - G)^2 = 2 mean (V - G); the policy term sends nothing to V
+    assert np.isclose(float(grads[1][1][1][0, 0]), 2 * (mask * (V - G)).sum() / mask.sum(), rtol=1e-10)
+
+
+def test_batched_update_is_optax_adam_per_run(batch_and_params):
+    batch, params = batch_and_params
+    G = cartpole.targets(params, batch, CFG.gamma)
+    frozen = np.array([False, True])
+    new, _ = cartpole.update(params, cartpole.start_adam(params), frozen, batch.obs, batch.actions, batch.mask,
+                             G, cartpole.DTYPE(CFG.lr))
+    adam = optax.adam(CFG.lr)
+    run = lambda tree, r: jax.tree.map(lambda x: np.asarray(x)[r], tree)
+    one_step = jax.jit(lambda p, *data: adam.update(jax.grad(cartpole.loss)(p, *data), adam.init(p))[0])
+    steps = one_step(run(params, 0), batch.obs[0], batch.actions[0], batch.mask[0], G[0])
+    for got, p, d in zip(jax.tree.leaves(run(new, 0)), jax.tree.leaves(run(params, 0)), jax.tree.leaves(steps)):
+        assert np.allclose(got, p + d, rtol=1e-5, atol=1e-7)
+    for got, p in zip(jax.tree.leaves(run(new, 1)), jax.tree.leaves(run(params, 1))):
+        assert np.array_equal(got, p)  # frozen
+
+
+def test_numpy_acting_is_the_jax_network(batch_and_params):
+    batch, params = batch_and_params
+    x = batch.obs[:, :, :3].reshape(2, -1, 4)
+    assert np.allclose(cartpole.mlp(cartpole.numpy(params[0]), x, np), jax.jit(cartpole.mlp)(params[0], x),
+                       rtol=1e-5, atol=1e-6)
+
+
+def test_play_follows_the_environment_rules(batch_and_params):
+    batch, params = batch_and_params
+    lengths = batch.mask.sum(axis=2)
+    assert np.all(batch.mask == (np.arange(cartpole.T_MAX) < lengths[..., None]))  # contiguous from t = 0
+    fell = ~batch.cut
+    over = (np.abs(batch.last_obs[..., 2]) > 12 * 2 * np.pi / 360) | (np.abs(batch.last_obs[..., 0]) > 2.4)
+    assert np.all(over[fell]) and np.all(batch.cut == (lengths == cartpole.T_MAX) & ~over)
+    assert set(np.unique(batch.actions[batch.mask])) <= {0, 1}
+    envs = cartpole.make_envs(2 * 5)
+    again = cartpole.play(envs, cartpole.numpy(params[0]), np.random.default_rng(1), seed=1)
+    envs.close()
+    assert all(np.array_equal(a, b) for a, b in zip(batch, again))  # seeds fix everything
+
+
+def test_a_good_policy_is_cut_not_failed():
+    # a hand-made linear controller that balances: push toward the side the pole leans to
+    W1 = np.zeros((1, 4, 4), cartpole.DTYPE)
+    W1[0, :, 0] = [0.0, 0.5, 10.0, 2.0]
+    W2 = np.zeros((1, 4, 2), cartpole.DTYPE)
+    W2[0, 0] = [-5.0, 5.0]
+    policy = ((W1, np.zeros((1, 1, 4), cartpole.DTYPE)), (W2, np.zeros((1, 1, 2), cartpole.DTYPE)))
+    envs = cartpole.make_envs(3)
+    batch = cartpole.play(envs, policy, np.random.default_rng(0), seed=0, greedy=True)
+    envs.close()
+    assert np.all(batch.mask.sum(axis=2) == cartpole.T_MAX) and np.all(batch.cut)
+
+
+def test_train_is_deterministic_and_records_its_history():
+    cfg = cartpole.Config(batch=5, max_updates=3)  # the fixture's shapes: the update is compiled once
+    a, b = cartpole.train(5, 2, cfg), cartpole.train(5, 2, cfg)
+    assert a.returns.shape == (3, 2, 5) and np.array_equal(a.returns, b.returns)
+    assert np.all(a.solved_at == -1) and np.all(np.isnan(a.seconds))  # 15 episodes are not 100
+    assert all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(a.params), jax.tree.leaves(b.params)))
+    returns = cartpole.evaluate(a.params, seed=0, n_episodes=3)
+    assert returns.shape == (2, 3) and returns.min() >= 1
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(hidden=0), ValueError, "hidden must be at least 1, got 0"),
+    (dict(batch=2.5), TypeError, "batch must be an integer"),
+    (dict(lr=-0.1), ValueError, "lr must lie in"),
+    (dict(gamma=1.2), ValueError, r"gamma must lie in \[0, 1\], got 1.2"),
+    (dict(stop=400.0), ValueError, r"stop must lie in \[475, 500\], got 400.0"),
+])
+def test_bad_config_is_refused(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cartpole.Config(**kwargs)
+
+
+def test_bad_training_arguments_are_refused():
+    with pytest.raises(ValueError, match="n_runs must be at least 1, got 0"):
+        cartpole.train(0, 0)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        cartpole.train(1.5, 2)
+    with pytest.raises(TypeError, match="cfg must be a cartpole.Config, got dict"):
+        cartpole.train(0, 2, {"lr": 0.1})
