@@ -27,6 +27,7 @@ import copy
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ import jinja2
 import nbformat
 from jupyter_core.paths import jupyter_path
 from nbconvert import HTMLExporter, SlidesExporter
+from nbconvert.filters import Highlight2HTML
 
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
@@ -125,6 +127,42 @@ def point_at_images(nb, names: dict[tuple[int, int], str], prefix: str):
     return nb
 
 
+class CodeCells:
+    """The highlighted code of the page and the deck of each notebook, made once and kept out of the
+    exporters' last pass.
+
+    nbconvert's HTMLExporter ends by parsing all it wrote with BeautifulSoup, to give images alt text
+    and inputs and outputs a tabindex. Pygments' markup of the code is most of the tags of a page
+    (3,661 of 4,148 in notebook 01), so that pass was more than half of the build, and the code
+    needs nothing from it. So the exporters' `highlight_code` filter returns a placeholder, and
+    `fill` puts in nbconvert's own highlighting (Highlight2HTML, with the lexer HTMLExporter would
+    pick) once the exporter is done; a cell is highlighted once for its page and its deck.
+    """
+
+    def __init__(self):
+        self.tag = f"pgbook-code-{secrets.token_hex(8)}-"  # found in no notebook
+        self.lexer = "ipython3"
+        self.index: dict[tuple, int] = {}
+        self.html: list[str] = []
+
+    def use_lexer_of(self, nb) -> None:
+        """Highlight the code of `nb` as HTMLExporter.from_notebook_node would."""
+        info = nb.metadata.get("language_info", {})
+        self.lexer = info.get("pygments_lexer", info.get("name")) or "ipython3"
+
+    def highlight_code(self, source: str, language=None, metadata=None) -> str:
+        """The exporters' filter: a placeholder for Highlight2HTML()(source, language, metadata)."""
+        key = (self.lexer, language, (metadata or {}).get("magics_language"), source)
+        if key not in self.index:
+            self.index[key] = len(self.html)
+            self.html.append(Highlight2HTML(pygments_lexer=self.lexer)(source, language, metadata))
+        return f"{self.tag}{self.index[key]}"
+
+    def fill(self, page: str) -> str:
+        """`page` with each placeholder replaced by its highlighted code."""
+        return re.sub(rf"{self.tag}(\d+)", lambda m: self.html[int(m[1])], page)
+
+
 def npm_packages() -> Path:
     """node_modules with the pinned MathJax and reveal.js (npm ci on first use, then cached)."""
     spec = [(BOOK / name).read_bytes() for name in ("package.json", "package-lock.json")]
@@ -197,6 +235,18 @@ def nav(series: list[Chapter], i: int, up: str) -> dict:
             "title": series[i].title}
 
 
+def exporters(code: CodeCells | None = None) -> tuple[HTMLExporter, SlidesExporter]:
+    """nbconvert's exporters of a page and of a deck, with the templates in book/templates; with
+    `code`, its placeholders stand for the highlighted code (fill them in after)."""
+    common = dict(extra_template_basedirs=[str(BOOK / "templates")],
+                  extra_template_paths=[str(BOOK / "templates")],
+                  exclude_input_prompt=True, exclude_output_prompt=True,
+                  filters={"highlight_code": code.highlight_code} if code else {})
+    return (HTMLExporter(template_name="pgbook_page", **common),
+            SlidesExporter(template_name="pgbook_slides", reveal_url_prefix="../_static/reveal.js",
+                           reveal_theme="white", reveal_number="c/t", **common))
+
+
 def build(out: Path, notebooks: Path) -> dict:
     """Write the site into `out` (replacing it); return counts, bytes and seconds."""
     start = time.perf_counter()
@@ -207,24 +257,21 @@ def build(out: Path, notebooks: Path) -> dict:
     copy_static(out / "_static")
     (out / MARKER).touch()
     (out / "slides").mkdir(parents=True)
-    common = dict(extra_template_basedirs=[str(BOOK / "templates")],
-                  extra_template_paths=[str(BOOK / "templates")],
-                  exclude_input_prompt=True, exclude_output_prompt=True)
-    page_exporter = HTMLExporter(template_name="pgbook_page", **common)
-    deck_exporter = SlidesExporter(template_name="pgbook_slides", reveal_url_prefix="../_static/reveal.js",
-                                   reveal_theme="white", reveal_number="c/t", **common)
+    code = CodeCells()
+    page_exporter, deck_exporter = exporters(code)
     for i, ch in enumerate(series):
         nb = for_static_view(ch.nb)
+        code.use_lexer_of(nb)
         images = save_images(nb, out / "_images" / ch.stem)
         body, _ = page_exporter.from_notebook_node(
             point_at_images(nb, images, f"_images/{ch.stem}/"),
             resources={"pgbook": {"static": "_static", "nav": nav(series, i, "")}})
-        (out / ch.page).write_text(link_notebooks(body, ""), encoding="utf-8")
+        (out / ch.page).write_text(code.fill(link_notebooks(body, "")), encoding="utf-8")
         deck_nb = nb if slides.has_slides(nb) else slides.apply(nb)
         body, _ = deck_exporter.from_notebook_node(
             point_at_images(deck_nb, images, f"../_images/{ch.stem}/"),
             resources={"pgbook": {"static": "../_static", "nav": nav(series, i, "../")}})
-        (out / ch.deck).write_text(link_notebooks(body, "../"), encoding="utf-8")
+        (out / ch.deck).write_text(code.fill(link_notebooks(body, "../")), encoding="utf-8")
     landing = jinja2.Environment(loader=jinja2.FileSystemLoader(BOOK / "templates"), autoescape=True)
     (out / "index.html").write_text(
         landing.get_template("landing.html.j2").render(series=series), encoding="utf-8")

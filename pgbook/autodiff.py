@@ -6,16 +6,18 @@ episodes)` is (theta, w) -> L = -(1/N) sum_i sum_t w_it log pi(a_it | s_it) on s
 (with w the returns, its gradient is minus the REINFORCE estimate).
 
 Linear-quadratic control (`pgbook.lqr`): `lq_episode` simulates one episode with jax.lax.scan, so
-that its rewards are a differentiable function of the gain K for fixed noise. Two per-episode
-estimators of grad_K J follow, batched over episodes with jax.vmap: `pathwise_samples` (jax.grad
-through the simulator, optionally with the state detached) and `score_samples` (REINFORCE: jax.grad
-of `score_surrogate`, in which everything but log pi is held fixed by stop_gradient).
+that its rewards are a differentiable function of the gain K for fixed noise. `gradient_samples`
+gives per-episode estimators of grad_K J, batched over episodes with jax.vmap and compiled as one
+program: jax.grad through the simulator (pathwise, and with the state detached) and REINFORCE (jax.grad
+of `score_surrogate`, in which everything but log pi is held fixed by stop_gradient), plus what the
+same surrogate gives without the stop-gradients.
 
 Every function wants float64: call jax.config.update("jax_enable_x64", True) first.
 """
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -114,45 +116,56 @@ def score_surrogate(lq: LQ, K, sigma, s0, eps, weights, stop_gradient: bool = Tr
     return jnp.sum(log_policy(K, sigma, s, a) * G)
 
 
-@partial(jax.jit, static_argnums=(0, 1, 7))
-def per_episode_grad(f, lq, K, sigma, s0, eps, weights, flag):
-    """jax.grad with respect to K of f(lq, K, sigma, s0[i], eps[i], weights, flag), for every episode i
-    at once (jax.vmap), compiled once per f, flag and shapes: (N, m, n)."""
-    one = lambda K, s0, eps: f(lq, K, sigma, s0, eps, weights, flag)
-    return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(K, s0, eps)
+class LQSamples(NamedTuple):
+    """Per-episode estimates of grad_K J, each (H, N, m, n): one row per weight vector, one per episode."""
+
+    pathwise: np.ndarray  # jax.grad of sum_t w_t r_t through the simulator
+    detached: np.ndarray  # the same with the state detached wherever a step reads it
+    reinforce: np.ndarray  # jax.grad of score_surrogate: sum_t grad log pi(a_t|s_t) G_t
+    no_stop_gradient: np.ndarray  # jax.grad of score_surrogate with nothing held fixed: not an estimate
 
 
-def _inputs(lq, K, sigma, s0, eps, weights):
+@partial(jax.jit, static_argnums=0)
+def _gradient_samples(lq, K, sigma, s0, eps, weights):
+    """All four per-episode gradients for every weight vector (H, T), compiled as one program: one
+    compilation instead of one per estimator (compiling costs far more here than running)."""
+    def per_episode(f, flag, w):  # jax.grad for one episode, vmapped over the N episodes
+        one = lambda K, s0, eps: f(lq, K, sigma, s0, eps, w, flag)
+        return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(K, s0, eps)
+
+    def for_weights(w):
+        return LQSamples(per_episode(weighted_return, False, w), per_episode(weighted_return, True, w),
+                         per_episode(score_surrogate, True, w), per_episode(score_surrogate, False, w))
+
+    return jax.vmap(for_weights)(weights)  # every weight vector in one pass through time
+
+
+def gradient_samples(lq: LQ, K, sigma: float, s0, eps, weights) -> LQSamples:
+    """Per-episode estimates of grad_K J by jax.grad for N episodes, given their start states s0 (N, n)
+    and noise eps (N, T, m), for H weight vectors, weights (H, T):
+
+    - pathwise: jax.grad of `weighted_return`, the gradient through the simulator;
+    - detached: the same with detach_state=True;
+    - reinforce: REINFORCE with reward-to-go, sum_t grad_K log pi(a_t|s_t) sum_{t'>=t} w_t' r_t', as
+      jax.grad of `score_surrogate`;
+    - no_stop_gradient: jax.grad of `score_surrogate(..., stop_gradient=False)`, with nothing held
+      fixed: not an estimate of grad J (notebook 11 shows what it is instead).
+
+    Rows of weights such as gamma^t for t < horizon and 0 after let one simulation serve every horizon.
+    Each field is (H, N, m, n). Needs sigma > 0 (REINFORCE needs a density). Compiled once per task
+    and shapes (H, N, T).
+    """
+    _require_x64()
     K, sigma, _ = validate(lq, K, sigma, 1)
-    s0, eps = as_float_array("s0", s0, ndim=2), as_float_array("eps", eps, ndim=3)
-    weights = as_float_array("weights", weights, ndim=1)
-    N, T = eps.shape[:2]
-    if s0.shape != (N, lq.n_states) or eps.shape != (N, T, lq.n_actions) or weights.shape != (T,):
-        raise ValueError(f"s0 {s0.shape}, eps {eps.shape} and weights {weights.shape} should be (N, n), "
-                         f"(N, T, m) and (T,) with n = {lq.n_states}, m = {lq.n_actions}")
-    return jnp.asarray(K), sigma, s0, eps, weights
-
-
-def pathwise_samples(lq: LQ, K, sigma: float, s0, eps, weights, detach_state: bool = False) -> np.ndarray:
-    """Per-episode jax.grad of `weighted_return` with respect to K: the gradient through the simulator.
-
-    s0: (N, n) start states, eps: (N, T, m) noise, weights: (T,), e.g. gamma^t for t < horizon and
-    0 after, so one simulation length serves every horizon. Returns (N, m, n).
-    """
-    _require_x64()
-    K, sigma, s0, eps, weights = _inputs(lq, K, sigma, s0, eps, weights)
-    return np.asarray(per_episode_grad(weighted_return, lq, K, sigma, s0, eps, weights, bool(detach_state)))
-
-
-def score_samples(lq: LQ, K, sigma: float, s0, eps, weights, stop_gradient: bool = True) -> np.ndarray:
-    """Per-episode REINFORCE with reward-to-go: sum_t grad_K log pi(a_t|s_t) sum_{t'>=t} w_t' r_t',
-    as jax.grad of `score_surrogate`. Same inputs as `pathwise_samples`; returns (N, m, n).
-
-    stop_gradient=False differentiates the surrogate with nothing held fixed: not an estimate of
-    grad J (notebook 11 shows what it is instead). Needs sigma > 0.
-    """
-    _require_x64()
-    K, sigma, s0, eps, weights = _inputs(lq, K, sigma, s0, eps, weights)
     if sigma == 0:
-        raise ValueError("sigma is 0: a deterministic policy has no density, so no score function")
-    return np.asarray(per_episode_grad(score_surrogate, lq, K, sigma, s0, eps, weights, bool(stop_gradient)))
+        raise ValueError("sigma is 0: a deterministic policy has no density, so no score function "
+                         "(REINFORCE needs sigma > 0)")
+    s0, eps = as_float_array("s0", s0, ndim=2), as_float_array("eps", eps, ndim=3)
+    weights = as_float_array("weights", weights)
+    N, T = eps.shape[:2]
+    if (s0.shape != (N, lq.n_states) or eps.shape != (N, T, lq.n_actions) or weights.shape[1:] != (T,)
+            or len(weights) == 0):
+        raise ValueError(f"s0 {s0.shape}, eps {eps.shape} and weights {weights.shape} should be (N, n), "
+                         f"(N, T, m) and (H, T), one row of weights per estimate (weights[None] for one), "
+                         f"with n = {lq.n_states}, m = {lq.n_actions}")
+    return LQSamples(*map(np.asarray, _gradient_samples(lq, jnp.asarray(K), sigma, s0, eps, weights)))

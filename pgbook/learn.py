@@ -47,11 +47,12 @@ class History(NamedTuple):
 
 
 class BookRun(NamedTuple):
-    """What `book_reinforce` records. R runs, E episodes.
+    """What `book_reinforce` (and `pgbook.critic.actor_critic`) records. R runs, E episodes.
 
     returns (R, E) undiscounted episode returns; lengths (R, E) steps per episode;
     theta (R, E+1, *theta_shape) before each episode and after the last; w (R, E+1, n_w) the baseline
-    weights likewise (n_w = 1 for a scalar baseline, S for a per-state table; zeros without a baseline);
+    weights likewise (n_w = 1 for a scalar baseline, S for a per-state table or actor_critic's critic;
+    zeros without a baseline);
     stopped (R,) the episode at which a run was stopped (truncation="stop"; E if it never was).
     After a run stops, its returns and lengths are nan / 0 and its theta and w stay frozen.
     """

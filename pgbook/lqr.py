@@ -170,13 +170,14 @@ def rollout(lq: LQ, K, sigma: float, s0, eps) -> tuple[np.ndarray, np.ndarray, n
     if s0.shape != (N, lq.n_states) or eps.shape[2] != lq.n_actions:
         raise ValueError(f"s0 has shape {s0.shape} and eps {eps.shape}; expected (N, n_states) = "
                          f"(N, {lq.n_states}) and (N, T, n_actions) = (N, T, {lq.n_actions}) with one N")
-    s, a = np.empty((N, T + 1, lq.n_states)), np.empty((N, T, lq.n_actions))
-    s[:, 0] = s0
+    s, a = np.empty((T + 1, N, lq.n_states)), np.empty((T, N, lq.n_actions))  # time-major: contiguous steps
+    noise = sigma * np.moveaxis(eps, 1, 0)
+    s[0] = s0
     for t in range(T):  # a loop over time; episodes are the rows
-        a[:, t] = s[:, t] @ K.T + sigma * eps[:, t]
-        s[:, t + 1] = s[:, t] @ lq.A.T + a[:, t] @ lq.B.T
-    r = -(np.einsum("nti,ij,ntj->nt", s[:, :-1], lq.Q, s[:, :-1]) + np.einsum("nti,ij,ntj->nt", a, lq.R, a))
-    return s, a, r
+        a[t] = s[t] @ K.T + noise[t]
+        s[t + 1] = s[t] @ lq.A.T + a[t] @ lq.B.T
+    r = -(np.einsum("tni,ij,tnj->nt", s[:-1], lq.Q, s[:-1]) + np.einsum("tni,ij,tnj->nt", a, lq.R, a))
+    return np.moveaxis(s, 0, 1), np.moveaxis(a, 0, 1), r
 
 
 def rewards_to_go(lq: LQ, K, sigma: float, s0, eps, weights) -> tuple[np.ndarray, np.ndarray]:

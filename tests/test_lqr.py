@@ -49,7 +49,7 @@ def test_one_step_closed_form(lq, K):
 
 @pytest.mark.parametrize("lq, K", TASKS)
 def test_long_horizon_converges_to_lyapunov_solution(lq, K):
-    sigma, T = 0.5, 3000  # gamma^T below 1e-130
+    sigma, T = 0.5, 800  # gamma^T below 2e-18: the tail beyond T is far below the tolerances
     assert np.isclose(lqr.expected_return(lq, K, sigma, T), lqr.expected_return(lq, K, sigma), rtol=1e-11)
     assert np.allclose(lqr.policy_gradient(lq, K, sigma, T), lqr.policy_gradient(lq, K, sigma), rtol=1e-9, atol=1e-12)
 
@@ -75,7 +75,8 @@ def test_expected_return_matches_monte_carlo(lq, K):
     s, a, r = lqr.rollout(lq, K, sigma, lqr.sample_start(lq, N, rng), rng.standard_normal((N, T, lq.n_actions)))
     R = r @ lq.gamma ** np.arange(T)
     assert abs(R.mean() - lqr.expected_return(lq, K, sigma, T)) < 4 * R.std(ddof=1) / np.sqrt(N)
-    assert np.allclose(s[:, 1:], s[:, :-1] @ lq.A.T + a @ lq.B.T)  # the dynamics, step by step
+    s, a = s[:1000], a[:1000]  # the dynamics, step by step (the same code moves every row)
+    assert np.allclose(s[:, 1:], s[:, :-1] @ lq.A.T + a @ lq.B.T)
 
 
 @pytest.mark.parametrize("lq, K", TASKS)

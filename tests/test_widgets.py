@@ -138,21 +138,30 @@ def test_bandit_callback_rejects_bad_settings():
 # ---- 05: the cloud of batch estimates -----------------------------------------------------------
 
 def plain_batches(problem, returns, baseline_name, N, every=False, seed=0):
-    """Batch estimates of the explorer's pool by a plain loop, one reinforce_gradient per batch: the first
-    N_POINTS batches, or every batch. A baseline that is not fitted to the batch gives per-episode
-    samples that do not depend on the batching, so then every batch comes from one call."""
+    """Batch estimates of the explorer's pool: the first N_POINTS batches by a plain loop, one
+    reinforce_gradient per batch; or every batch. A baseline that is not fitted to the batch gives
+    per-episode samples that do not depend on the batching, so then every batch comes from one call;
+    "mean" is linear in b: g_i = g_i(b=0) - b_i h_i, with h_i what multiplies b in episode i and b_i
+    the mean return of the other episodes of its batch, written out here with numpy."""
     mdp, policy, theta, constant = baseline_cloud.PROBLEMS[problem]()
     pool = baseline_cloud.N_POINTS * max(baseline_cloud.BATCH_SIZES)
     episodes = pg.rollout.sample_episodes(mdp, policy, theta, pool, np.random.default_rng(seed))
     V = pg.exact.evaluate(mdp, policy.probs(theta)).V
     baseline = {"none": None, "constant": constant, "V(s)": V}.get(baseline_name, baseline_name)
     g = pg.exact.policy_gradient(mdp, policy, theta).ravel()
-    if every and not isinstance(baseline, str):
+    if every and isinstance(baseline, str) and baseline == "mean":
+        g0 = pg.estimators.reinforce_gradient(episodes, policy, theta, mdp.gamma, returns).samples.reshape(pool, -1)
+        per_step = episodes.discounts(mdp.gamma) if returns == "reward_to_go" else np.ones(episodes.mask.shape)
+        h = pg.estimators.score_sums(episodes, policy, theta, per_step * episodes.mask).reshape(pool, -1)
+        R = episodes.returns(mdp.gamma).reshape(pool // N, N)
+        b = ((R.sum(axis=1, keepdims=True) - R) / (N - 1)).ravel()
+        return (g0 - b[:, None] * h).reshape(pool // N, N, -1).mean(axis=1), g
+    if every:
         samples = pg.estimators.reinforce_gradient(episodes, policy, theta, mdp.gamma, returns, baseline).samples
         return samples.reshape(pool // N, N, -1).mean(axis=1), g
     est = [pg.estimators.reinforce_gradient(episodes.select(slice(m * N, (m + 1) * N)), policy, theta, mdp.gamma,
                                             returns, baseline).mean.ravel()
-           for m in range(pool // N if every else baseline_cloud.N_POINTS)]
+           for m in range(baseline_cloud.N_POINTS)]
     return np.array(est), g
 
 

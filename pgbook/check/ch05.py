@@ -100,11 +100,15 @@ def optimal_baseline(func) -> Verdict:
         call = f"optimal_baseline(g, B) on {case.name} ({len(g)} episodes, {g.shape[1]} components)"
         try:
             with np.errstate(divide="ignore", invalid="ignore"):
-                got = np.asarray(func(g, B), dtype=np.float64)
+                answer = func(g, B)
+                if answer is None:
+                    return Verdict(False, f"{call} returned None: is the `return` missing?")
+                got = np.asarray(answer, dtype=np.float64)
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{call} raised {type(err).__name__}: {err}")
         if not (np.array_equal(g, case.g) and np.array_equal(B, case.B)):
-            return Verdict(False, f"{call} changed its input arrays g or B: work on copies (e.g. g * B makes a new array).")
+            return Verdict(False, f"{call} changed its input arrays g or B: work on copies "
+                                  f"(e.g. g * B makes a new array).")
         pooled, pooled_hint = _mistakes(case.g, case.B)[0]
         if got.size == 1 and np.allclose(got, pooled[0], rtol=1e-9, atol=1e-12):
             return Verdict(False, f"{call}: {pooled_hint}")

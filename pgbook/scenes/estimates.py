@@ -85,7 +85,9 @@ def gradient_clouds(clouds: dict, exact, axis_labels=(r"$\partial J/\partial\the
             [(s, (j + 1) / (morph + 1)) for j in range(morph if s + 1 < len(names) else 0)]]
     lo, hi = np.percentile(pts.reshape(-1, 2), [1, 99], axis=0)
     lo, hi = np.minimum(lo, exact), np.maximum(hi, exact)
-    pad = 0.1 * (hi - lo)
+    # one span for both axes: with equal aspect, a square view keeps the panel as wide as it is tall
+    centre, half = (lo + hi) / 2, 0.55 * (hi - lo).max()
+    lo, hi = centre - half, centre + half
     with plt.rc_context(STYLE):
         fig, (ax, bx) = plt.subplots(1, 2, figsize=(FULL_WIDTH, 4.6), width_ratios=(1.1, 1))
         dots = ax.scatter(*pts[0].T, s=14, color=CYCLE[0], alpha=0.55, lw=0, gid="estimates",
@@ -93,14 +95,14 @@ def gradient_clouds(clouds: dict, exact, axis_labels=(r"$\partial J/\partial\the
         ellipse = Ellipse((0, 0), 1, 1, fill=False, color=CYCLE[0], lw=2.2, gid="ellipse", label="2 s.d.")
         ax.add_patch(ellipse)
         cross, = ax.plot(*exact, "x", color=EXACT_COLOR, ms=14, mew=3, gid="exact", label="exact", zorder=4)
-        ax.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
+        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
                xlabel=axis_labels[0], ylabel=axis_labels[1], aspect="equal")
         legend(ax, "below")
         title = ax.set_title("")
         bars = bx.barh(np.arange(len(names))[::-1], np.zeros(len(names)), color=CYCLE[0], alpha=0.6, gid="spread")
         values = [bx.text(0, y, "", va="center", fontsize=13) for y in np.arange(len(names))[::-1]]
         bx.set(yticks=np.arange(len(names))[::-1], yticklabels=names, xlim=(0, 1.3 * spread.max()),
-               xlabel="spread of the points: trace of covariance")
+               xlabel="spread (trace of covariance)")
         bx.grid(False, axis="y")
 
         def update(i):
