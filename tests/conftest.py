@@ -26,10 +26,13 @@ matplotlib.use("Agg")  # tests draw without a display
 # The order in which the two xdist workers take files (pyproject.toml: --dist loadfile
 # --no-loadscope-reorder): the longest first, so that neither worker is left alone with a long file at
 # the end while the other idles. The browser tests (each 15-40 s of serial work in Chromium), then
-# the notebooks (up to ~10 s each), then the unit tests (the longest file a few seconds), whose small
-# files fill the gaps at the end. Order within a file is kept (nbval runs a notebook's cells in order).
+# the notebooks (up to ~10 s each), then the unit-test files that take 2-5 s of CPU (measured), then
+# the rest, small files that fill the gaps at the end. Order within a file is kept (nbval runs a
+# notebook's cells in order). A file missing from this list only loses its place in the queue.
 LONGEST_FIRST = ["tests/test_book.py", "tests/test_browser_lab.py", "tests/test_browser_checks.py",
-                 "notebooks/"]
+                 "notebooks/", "tests/test_autodiff.py", "tests/test_scenes.py", "tests/test_learn.py",
+                 "tests/test_widgets.py", "tests/test_cartpole.py", "tests/test_estimators.py",
+                 "tests/test_exact.py"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,5 +1,5 @@
-"""book/slides.py: slide metadata from a notebook's structure, deterministic, touching nothing else.
-Run on copies of the notebooks (the lead applies it to notebooks/ itself)."""
+"""book/slides.py: slide metadata from a notebook's structure, deterministic, touching nothing else;
+and every committed notebook carries it, so RISE and nbconvert give a deck from the file itself."""
 from __future__ import annotations
 
 import copy
@@ -89,6 +89,10 @@ def test_on_a_copy_of_each_notebook_only_slideshow_keys_change_and_a_rerun_is_a_
     nb = nbformat.read(path, as_version=4)
     headings = [slides.heading_level(c) in (1, 2) for c in nb.cells]
     assert [k == "slide" for k in kinds][1:] == headings[1:]  # every # / ## heading, and only those
+
+
+def test_every_committed_notebook_carries_the_slide_metadata(capsys):
+    assert NOTEBOOKS and slides.main(["--check", *map(str, NOTEBOOKS)]) == 0, capsys.readouterr().out
 
 
 def test_check_mode_reports_a_stale_notebook_and_writes_nothing(tmp_path, capsys):
