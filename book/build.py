@@ -10,8 +10,11 @@ animations are written once, as files in `_images/NN_name/`, and shared by the p
 
 Tool: nbconvert (installed with Jupyter) with the two small templates in `book/templates/`, which
 extend nbconvert's own JupyterLab and reveal.js templates and replace every remote URL by a file of
-the site. MathJax 3 and reveal.js come from the npm registry, pinned by `book/package-lock.json`
-(`npm ci` once, cached in ~/.cache/pgbook-book). Jupyter Book 2 (mystmd) would be the field's tool,
+the site. MathJax 3 (npm mathjax-full) and reveal.js come from the npm registry, pinned by
+`book/package-lock.json` (`npm ci` once, cached in ~/.cache/pgbook-book). The math is typeset here,
+not in the reader's browser: one Node.js process runs MathJax on every page (book/typeset.mjs) while
+the pages are exported, and the pages carry finished CommonHTML, one shared style sheet and MathJax's
+woff fonts, and no MathJax JavaScript. Jupyter Book 2 (mystmd) would be the field's tool,
 but it downloads its site theme from the internet at build time and no PyPI or npm package ships
 the built theme (tried: `myst build --html` stops at "request to https://api.mystmd.org/... failed").
 
@@ -25,12 +28,15 @@ import argparse
 import base64
 import copy
 import hashlib
+import json
 import os
+import queue
 import re
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +56,14 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 LIVE_NOTE = ('<p class="pgbook-live">Live widget: it needs Jupyter and a running kernel (open the '
              'notebook and run its cells). On this page, the static figure next to it shows the '
              'same thing.</p>')
-# files of the npm packages that the site serves (MathJax's combined TeX component loads nothing else)
-NPM_FILES = {
-    "mathjax": ["es5/tex-chtml-full.js", "es5/output/chtml/fonts/woff-v2"],
-    "reveal.js": ["dist/reveal.js", "dist/reveal.css", "dist/reset.css", "dist/theme/white.css",
-                  "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js", "LICENSE"],
-}
+# files of the npm packages that the site serves, and where in _static: MathJax's fonts (its style
+# sheet, book/typeset.mjs's, finds them in woff-v2/ beside it) and reveal.js
+REVEAL_FILES = ["dist/reveal.js", "dist/reveal.css", "dist/reset.css", "dist/theme/white.css",
+                "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js", "LICENSE"]
+NPM_FILES = {"mathjax-full/es5/output/chtml/fonts/woff-v2": "mathjax/woff-v2",
+             "mathjax-full/LICENSE": "mathjax/LICENSE",
+             **{f"reveal.js/{name}": f"reveal.js/{name}" for name in REVEAL_FILES}}
+MATH_CSS = "mathjax/chtml.css"  # in _static: the style sheet of all the typeset math
 MARKER = ".pgbook-book"  # in every folder this builder writes: only such a folder is replaced
 
 
@@ -199,8 +207,9 @@ def nbconvert_static(template: str, name: str) -> Path:
     raise SystemExit(f"nbconvert's {template}/static/{name} not found: is nbconvert installed?")
 
 
-def copy_static(static: Path) -> None:
-    """Everything the pages load, into static/: styles, MathJax, reveal.js."""
+def copy_static(static: Path, modules: Path) -> None:
+    """Everything the pages load, into static/: styles, MathJax's fonts, reveal.js (from `modules`,
+    npm_packages()); the math's style sheet comes after the math, from Typesetter.finish."""
     static.mkdir(parents=True, exist_ok=True)
     lab = [nbconvert_static("lab", name).read_text(encoding="utf-8")
            for name in ("index.css", "theme-light.css")]
@@ -208,16 +217,71 @@ def copy_static(static: Path) -> None:
     shutil.copy(nbconvert_static("reveal", "custom_reveal.css"), static / "reveal-nbconvert.css")
     for css in (BOOK / "static").glob("*.css"):
         shutil.copy(css, static / css.name)
-    modules = npm_packages()
-    for package, files in NPM_FILES.items():
-        for rel in files:
-            src = modules / package / rel
-            dst = static / package / rel.removeprefix("es5/")
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():  # browsers take the .woff fonts; .eot and .ttf only cost space
-                shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.eot", "*.ttf"))
-            else:
-                shutil.copy(src, dst)
+    for rel, site in NPM_FILES.items():
+        src, dst = modules / rel, static / site
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():  # browsers take the .woff fonts; .eot and .ttf only cost space
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.eot", "*.ttf"))
+        else:
+            shutil.copy(src, dst)
+
+
+class Typesetter:
+    """MathJax in one Node.js process (book/typeset.mjs), typesetting the pages handed to `submit`
+    while the builder goes on exporting the next ones; `finish` gives them back, in order.
+
+        with Typesetter(npm_packages()) as tex:
+            tex.submit(html)                 # as many pages as there are
+            pages, css = tex.finish()        # [{"html", "math", "problems"}, ...], the style sheet
+    """
+
+    def __init__(self, modules: Path):
+        node = shutil.which("node")
+        if node is None:
+            raise SystemExit("the book needs Node.js 18 or newer to typeset its math: install it")
+        self.process = subprocess.Popen(
+            [node, str(BOOK / "typeset.mjs"), str(modules)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, encoding="utf-8")  # its errors go to our stderr
+        # Two threads move the pages through the pipes, so that neither process waits for the
+        # other: MathJax reads the next page only between two pages, and a page fills a pipe.
+        self.lines: list[str] = []
+        self.queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._write, daemon=True),
+                        threading.Thread(target=lambda: self.lines.extend(self.process.stdout),
+                                         daemon=True)]
+        for thread in self.threads:
+            thread.start()
+        self.submitted = 0
+
+    def _write(self) -> None:
+        try:
+            for html in iter(self.queue.get, None):
+                self.process.stdin.write(json.dumps(html) + "\n")
+            self.process.stdin.close()
+        except BrokenPipeError:  # it stopped: finish says so
+            pass
+
+    def submit(self, html: str) -> None:
+        self.queue.put(html)
+        self.submitted += 1
+
+    def finish(self) -> tuple[list[dict], str]:
+        self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.process.wait() != 0 or len(self.lines) != self.submitted + 1:
+            raise SystemExit(f"typesetting the math failed (book/typeset.mjs, exit status "
+                             f"{self.process.returncode}): see its message above")
+        *pages, css = map(json.loads, self.lines)
+        return pages, css["css"]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:  # leaving early (an error in the builder): stop it
+            self.process.kill()
+            self.process.wait()
 
 
 def link_notebooks(page: str, prefix: str) -> str:
@@ -254,30 +318,42 @@ def build(out: Path, notebooks: Path) -> dict:
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise SystemExit(f"refusing to replace {out}: it is not empty and was not made by this builder")
     shutil.rmtree(out, ignore_errors=True)
-    copy_static(out / "_static")
+    modules = npm_packages()
+    copy_static(out / "_static", modules)
     (out / MARKER).touch()
     (out / "slides").mkdir(parents=True)
     code = CodeCells()
     page_exporter, deck_exporter = exporters(code)
-    for i, ch in enumerate(series):
-        nb = for_static_view(ch.nb)
-        code.use_lexer_of(nb)
-        images = save_images(nb, out / "_images" / ch.stem)
-        body, _ = page_exporter.from_notebook_node(
-            point_at_images(nb, images, f"_images/{ch.stem}/"),
-            resources={"pgbook": {"static": "_static", "nav": nav(series, i, "")}})
-        (out / ch.page).write_text(code.fill(link_notebooks(body, "")), encoding="utf-8")
-        deck_nb = nb if slides.has_slides(nb) else slides.apply(nb)
-        body, _ = deck_exporter.from_notebook_node(
-            point_at_images(deck_nb, images, f"../_images/{ch.stem}/"),
-            resources={"pgbook": {"static": "../_static", "nav": nav(series, i, "../")}})
-        (out / ch.deck).write_text(code.fill(link_notebooks(body, "../")), encoding="utf-8")
+    files = []  # each page and deck, in the order given to MathJax
+    # MathJax typesets a page (code still a placeholder: it skips code anyway, and reads less) while
+    # the next one is exported; then the code goes in.
+    with Typesetter(modules) as tex:
+        for i, ch in enumerate(series):
+            nb = for_static_view(ch.nb)
+            code.use_lexer_of(nb)
+            images = save_images(nb, out / "_images" / ch.stem)
+            body, _ = page_exporter.from_notebook_node(
+                point_at_images(nb, images, f"_images/{ch.stem}/"),
+                resources={"pgbook": {"static": "_static", "nav": nav(series, i, "")}})
+            tex.submit(link_notebooks(body, ""))
+            deck_nb = nb if slides.has_slides(nb) else slides.apply(nb)
+            body, _ = deck_exporter.from_notebook_node(
+                point_at_images(deck_nb, images, f"../_images/{ch.stem}/"),
+                resources={"pgbook": {"static": "../_static", "nav": nav(series, i, "../")}})
+            tex.submit(link_notebooks(body, "../"))
+            files += [ch.page, ch.deck]
+        typeset, css = tex.finish()
+    for name, page in zip(files, typeset):
+        for problem in page["problems"]:  # shown in red on the page, as the browser's MathJax did
+            print(f"warning: {name}: MathJax: {problem}", file=sys.stderr)
+        (out / name).write_text(code.fill(page["html"]), encoding="utf-8")
+    (out / "_static" / MATH_CSS).write_text(css, encoding="utf-8")
     landing = jinja2.Environment(loader=jinja2.FileSystemLoader(BOOK / "templates"), autoescape=True)
     (out / "index.html").write_text(
         landing.get_template("landing.html.j2").render(series=series), encoding="utf-8")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {"pages": len(series), "decks": len(series), "bytes": size,
-            "seconds": time.perf_counter() - start}
+            "math": sum(page["math"] for page in typeset[::2]), "seconds": time.perf_counter() - start}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,8 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of NN_name.ipynb notebooks (default: notebooks)")
     args = parser.parse_args(argv)
     report = build(args.out, args.notebooks)
-    print(f"built {report['pages']} pages and {report['decks']} decks into {args.out} "
-          f"({report['bytes'] / 1e6:.1f} MB) in {report['seconds']:.1f} s")
+    print(f"built {report['pages']} pages and {report['decks']} decks ({report['math']} formulas "
+          f"typeset) into {args.out} ({report['bytes'] / 1e6:.1f} MB) in {report['seconds']:.1f} s")
     return 0
 
 

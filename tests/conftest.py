@@ -74,8 +74,7 @@ def chromium():
     # A port that is bound but never listens: connecting to it is refused at once, so a proxy there
     # blocks every host but 127.0.0.1 (the bypass). Blocking this way, rather than with playwright's
     # request routing, keeps Chromium's HTTP and compiled-code caches on (routing turns them off, so
-    # each page of the book compiled MathJax's 1.3 MB again) and costs no round trip per request:
-    # the book's crawl takes about 15% less CPU.
+    # every page would fetch and compile its scripts again) and costs no round trip per request.
     with socket.socket() as refuse, sync_playwright() as p:
         refuse.bind(("127.0.0.1", 0))
         proxy = {"server": f"http://127.0.0.1:{refuse.getsockname()[1]}", "bypass": "127.0.0.1"}

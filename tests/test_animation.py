@@ -70,6 +70,30 @@ def test_redrawing_only_the_returned_artists_gives_the_same_pixels(movie):
     assert not any(p.get_animated() for p in fig.axes[0].patches)  # a full draw shows them again
 
 
+def test_the_palette_keeps_every_line_colour_of_a_figure_exactly():
+    """The shared palette (median cut over up to 8 of the frames, animation._apng): on a figure of
+    thin lines, one per colour of the style's cycle, each line's own colour is drawn exactly, and the
+    picture as a whole within about one level of 255."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from pgbook.plots import CYCLE
+
+    fig = plt.figure(figsize=(10, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    for k, colour in enumerate(CYCLE):
+        ax.plot([0, 1], [k, k + 0.5], color=colour, lw=2)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    frame = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    png = animation._apng([Image.fromarray(frame)] * 2, [100, 100], colors=64)
+    drawn = np.asarray(Image.open(BytesIO(png)).convert("RGB"))
+    for colour in CYCLE:
+        rgb = tuple(int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+        assert (frame == rgb).all(axis=2).any() and (drawn == rgb).all(axis=2).any(), colour
+    assert np.abs(drawn.astype(int) - frame).mean() < 1.5
+
+
 def test_same_drawing_gives_the_same_bytes():
     assert colour_movie()[1].png == colour_movie()[1].png
 

@@ -4,6 +4,7 @@ the loopback with every other host blocked."""
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
 import re
@@ -46,6 +47,7 @@ def site(tmp_path_factory) -> Path:
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_block("book-command")],
                           cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"the book command failed:\n{done.stdout}\n{done.stderr}"
+    assert "MathJax:" not in done.stderr, f"TeX that MathJax cannot typeset:\n{done.stderr}"
     return work / "_build" / "html"
 
 
@@ -66,10 +68,13 @@ class Links(HTMLParser):
             self.resources.append(attrs[RESOURCE_TAGS[tag]])
 
 
+TYPESET = re.compile(r"<mjx-container\b.*?</mjx-container>", re.S)  # MathJax's output: no links in it
+
+
 @functools.lru_cache(maxsize=None)  # each page is parsed once, for all the tests below
 def links(page: Path) -> Links:
-    parser = Links()
-    parser.feed(page.read_text(encoding="utf-8"))
+    parser = Links()  # typeset math is half of a page's bytes: parse only the formulas that hold a link
+    parser.feed(TYPESET.sub(lambda m: m[0] if "<a " in m[0] else "", page.read_text(encoding="utf-8")))
     return parser
 
 
@@ -140,6 +145,22 @@ def test_slide_breaks_follow_the_notebook_metadata_or_the_rules(site):
         assert deck.count("<section") == 2 * kinds.count("slide") + kinds.count("subslide"), path.name
 
 
+def test_the_math_style_sheet_draws_every_character_of_every_page(site):
+    """The math is typeset page after page into one style sheet (book/typeset.mjs), which must hold
+    the rule (glyph, font, size) of each character of each page, the last page's as the first's."""
+    css = (site / "_static" / "mathjax" / "chtml.css").read_text(encoding="utf-8")
+    assert css.count("@font-face") > 10 and 'url("woff-v2/MathJax_Zero.woff")' in css
+    assert (site / "_static" / "mathjax" / "woff-v2" / "MathJax_Zero.woff").is_file()
+    characters = {}
+    for page in sorted(site.rglob("*_*.html")):
+        classes = set(re.findall(r'<mjx-c class="([^"]+)">', page.read_text(encoding="utf-8")))
+        assert classes, f"{page.name} has no typeset math"
+        for c in classes:
+            characters.setdefault(f"mjx-c.{c.replace(' ', '.')}::before", page.name)
+    missing = {rule: page for rule, page in characters.items() if rule not in css}
+    assert not missing, f"rules missing from the math style sheet: {missing}"
+
+
 @pytest.fixture(scope="module")
 def served(site):
     """The site on an ephemeral loopback port, as `python -m http.server` would serve it."""
@@ -153,6 +174,35 @@ def served(site):
     server.shutdown()
 
 
+# The math is typeset when the book is built: a page runs no MathJax, and its math is there and
+# drawn in MathJax's fonts. The first formula of a markdown cell is brought on screen (in a deck, its
+# slide is shown) so that the browser must draw it: then its fonts load, or fail to.
+_MATH_ON_SCREEN = r"""
+async () => {
+  const problems = [];
+  const scripts = [...document.scripts].filter(s => /mathjax/i.test(s.src + s.textContent));
+  if (scripts.length) problems.push(`runs MathJax in the browser: ${scripts[0].outerHTML.slice(0, 80)}`);
+  const math = document.querySelector('.jp-MarkdownCell mjx-container');
+  if (!math) return problems.concat(['no typeset math in a markdown cell (mjx-container)']);
+  if (window.Reveal) {
+    Reveal.configure({transition: 'none'});
+    const at = Reveal.getIndices(math.closest('section'));
+    Reveal.slide(at.h, at.v);
+  }
+  math.scrollIntoView();
+  await new Promise(requestAnimationFrame);
+  await document.fonts.ready;
+  const box = math.getBoundingClientRect();
+  if (!(box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight))
+    problems.push(`the first formula is not on screen: ${JSON.stringify(box)}`);
+  const faces = [...document.fonts].filter(f => f.family.startsWith('MJX'));
+  if (!faces.some(f => f.status === 'loaded')) problems.push('no MathJax font loaded');
+  problems.push(...faces.filter(f => f.status === 'error').map(f => `font ${f.family} failed`));
+  return problems;
+}
+"""
+
+
 def test_every_page_and_deck_renders_offline_in_chromium(served, chromium, browser_checks):
     page, log = browser_checks.offline_page(chromium, served.rstrip("/"))
     queue, seen, problems = [served + "index.html"], set(), []
@@ -164,12 +214,12 @@ def test_every_page_and_deck_renders_offline_in_chromium(served, chromium, brows
         seen.add(url)
         page.goto(url, wait_until="load")
         name = url.removeprefix(served)
-        if page.locator("script[src*='mathjax']").count():
-            page.wait_for_function("document.documentElement.dataset.mathjax === 'done'", timeout=30000)
         kind = "deck" if name.startswith("slides/") else "page"
         found, shown = browser_checks.rendering_problems(page, None, name, timeout=5,
                                                          on_screen=kind not in moving)
         problems += found
+        if name != "index.html":
+            problems += [f"{name}: {p}" for p in page.evaluate(_MATH_ON_SCREEN)]
         if shown:
             moving.add(kind)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
@@ -251,3 +301,124 @@ def test_the_builder_replaces_only_a_folder_it_made(tmp_path):
     with pytest.raises(SystemExit, match="refusing to replace"):
         build.build(precious, ROOT / "notebooks")
     assert (precious / "chapter1.tex").read_text() == "keep me"
+
+
+# A page as nbconvert writes one, with each kind of math the browser's MathJax found: $...$, \(...\),
+# $$...$$, \[...\], a bare environment, a bare \eqref, packages of the full component (ams,
+# boldsymbol, cancel, mhchem, newcommand), TeX that HTML escapes; and what it left alone: code,
+# a lone dollar, dollars split by a tag, an ignored class, a textarea, a script. The browser's
+# config makes "$5 and $" math too: the book does what it did, no better, no worse.
+MATH = [r"$\pi_\theta(a \mid s)$", r"\(\boldsymbol{\theta}^\top \phi(s)\)", "$5 and $", "$a < b$",
+        r"$$\nabla J(\theta) = \mathbb{E}\Big[\sum_{t=0}^{T-1} \nabla \log \pi_\theta(A_t|S_t)\, G_t\Big]$$",
+        r"\[\operatorname{Var}[\hat g] = \frac{\sigma^2}{N} \tag{V}\label{var}\]",
+        r"\begin{align} V &= r_\pi + \gamma P_\pi V \\ (I - \gamma P_\pi) V &= r_\pi \end{align}",
+        r"\eqref{var}", r"$\newcommand{\R}{\mathbb{R}} \theta \in \R^{n}$", r"$\R^{n \times n}$",
+        r"$\begin{pmatrix} 1 & 0 \end{pmatrix}$", r"$\cancel{x}$", r"$\ce{H2O}$"]
+DISPLAYED = {4, 5, 6}
+SAMPLE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sample</title></head>
+<body>
+<div class="jp-Cell jp-MarkdownCell">
+<p>Inline {0} and {1}; it costs {2}6; an escaped \\$10; {3} &amp; c.</p>
+<p>A lone $ sign stays text, and so does <em>$x</em> split$ by a tag.</p>
+<p>{4}</p>
+<p>{5}</p>
+{6}
+<p>By {7}, {8} and again {9}, {10}, {11} and {12}.</p>
+</div>
+<pre>x = "$not math$" + r"\\(nor this\\)"</pre>
+<p>Code: <code>cost = $5 + $6</code> and <code>\\(x\\)</code>.</p>
+<div class="mathjax_ignore">$ignored$</div>
+<textarea>$z$</textarea>
+<script>var tex = "$y$";</script>
+</body>
+</html>
+""".format(*(html.escape(tex, quote=False) for tex in MATH))
+# tex-chtml-full.js as the book's pages loaded it, with the configuration they had
+BROWSER_MATHJAX = r"""
+window.MathJax = {
+  tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+        processEscapes: true, processEnvironments: true, tags: "ams"},
+  options: {enableMenu: false},
+  startup: {pageReady: () => MathJax.startup.defaultPageReady().then(() => {
+    document.documentElement.dataset.mathjax = "done"; })}
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def typeset():
+    """The builder's typesetting (MathJax in Node.js) of a list of pages: (pages, style sheet)."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        missing = pytest.fail if os.environ.get("PGBOOK_REQUIRE_CHROMIUM") else pytest.skip
+        missing("the book needs Node.js and npm (apt-get install nodejs npm, as .ci/run does)")
+    sys.path.insert(0, str(ROOT / "book"))
+    import build
+
+    def run(pages: list[str]) -> tuple[list[dict], str]:
+        with build.Typesetter(build.npm_packages()) as tex:
+            for page in pages:
+                tex.submit(page)
+            return tex.finish()
+    run.modules = build.npm_packages()
+    return run
+
+
+def test_the_builder_typesets_the_math_the_browser_found_and_leaves_the_rest(typeset):
+    from bs4 import BeautifulSoup
+
+    (page,), css = typeset([SAMPLE])
+    assert page["math"] == len(MATH) and page["problems"] == []
+    soup = BeautifulSoup(page["html"], "html.parser")
+    containers = soup.find_all("mjx-container")
+    assert len(containers) == len(MATH)
+    assert {i for i, c in enumerate(containers) if c.get("display") == "true"} == DISPLAYED
+    assert all(c.find("mjx-assistive-mml") and c.find("math") for c in containers)  # screen readers
+    assert not soup.find("script", src=True) and not soup.find("style")  # the pages link the sheet
+    assert "@font-face" in css and 'src: url("woff-v2/MathJax_Zero.woff")' in css
+    # Everything but the math is as it was: put the TeX back (and the escaped dollar as MathJax
+    # shows it) and the document is the one given, code, lone dollars and all.
+    for container, tex in zip(containers, MATH):
+        container.replace_with(tex)
+    given = BeautifulSoup(SAMPLE.replace("\\$10", "<span>$</span>10"), "html.parser")
+    assert str(soup).strip() == str(given).strip()
+
+
+def test_the_builder_reports_tex_it_cannot_typeset_and_keeps_pages_apart(typeset):
+    first = r"<html><body><p>$\newcommand{\R}{\mathbb{R}}\R$ $x^$ and $\nosuchmacro$</p></body></html>"
+    second = r"<html><body><p>$\R$ $$a \tag{1}$$</p></body></html>"
+    (one, two, again), _ = typeset([first, second, second])
+    assert one["math"] == 3 and len(one["problems"]) == 2
+    assert one["problems"][0].startswith("x^:") and "undefined macro \\nosuchmacro" in one["problems"][1]
+    # \R was defined on the first page only: on the next it is unknown, as it was in the browser
+    assert two["problems"] == ["\\R: undefined macro \\R"] and again == two
+
+
+def test_the_typeset_math_is_what_the_browsers_mathjax_made(typeset, chromium):
+    """The same page typeset by the book (Node.js) and by tex-chtml-full.js in Chromium with the
+    configuration the pages had: the same expressions found, the same MathML, the same text."""
+    (page,), _ = typeset([SAMPLE])
+    read = r"""() => {
+      const math = [...document.querySelectorAll('mjx-container')].map(c =>
+        [c.getAttribute('display') === 'true', c.querySelector('mjx-assistive-mml').innerHTML]);
+      const body = document.body.cloneNode(true);
+      body.querySelectorAll('mjx-container').forEach(c => c.replaceWith('[math]'));
+      body.querySelectorAll('script').forEach(s => s.remove());
+      const code = [...body.querySelectorAll('pre, code, textarea')].map(e => e.outerHTML);
+      return {math, code, text: body.textContent.trimEnd()};
+    }"""
+    context = chromium.new_context()
+    try:
+        browser = context.new_page()
+        browser.set_content(SAMPLE)
+        browser.add_script_tag(content=BROWSER_MATHJAX)
+        browser.add_script_tag(path=str(typeset.modules / "mathjax-full/es5/tex-chtml-full.js"))
+        browser.wait_for_function("document.documentElement.dataset.mathjax === 'done'", timeout=30000)
+        expected = browser.evaluate(read)
+        book = context.new_page()
+        book.set_content(page["html"])
+        assert book.evaluate(read) == expected
+    finally:
+        context.close()
+    assert len(expected["math"]) == len(MATH) and "A lone $ sign stays text" in expected["text"]

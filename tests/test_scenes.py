@@ -68,8 +68,9 @@ def test_simplex_draws_every_run_and_the_exact_path(simplex_movie):
 
 
 def test_simplex_of_a_single_run_draws_its_bars_without_run_dots():
-    m = scenes.bandit_simplex(PI[0], n_frames=3)
+    m = scenes.bandit_simplex(PI[0], n_frames=3, title="after {k} updates, pi(arm 0) shown")
     assert not artists(m.figure, "run dots") and not artists(m.figure, "exact")
+    assert m.at(1).axes[1].get_title() == f"after {m.steps[1]} updates, pi(arm 0) shown"  # the caller's title
     fig = m.at(2)
     np.testing.assert_allclose([b.get_height() for b in artists(fig, "mean")], PI[0, m.steps[2]])
     np.testing.assert_allclose(artist(fig, "runs").get_offsets(), PI[0, m.steps[2]][None] @ scenes.CORNERS)
@@ -290,6 +291,9 @@ def test_steep_cost_scene_draws_the_cost_of_each_frame():
     density = np.exp(-x**2 / 2)
     exact = np.array([0.4, 0.41, 0.42])
     m = scenes.steep_cost(widths, x, cost, density, SCORE, PATHWISE, exact)
+    assert m.figure.axes[1].get_xlabel() == r"batch estimate of $dF/d\mu$"
+    assert scenes.steep_cost(widths[:1], x, cost[:1], density, SCORE[:1], PATHWISE[:1], exact[:1],
+                             xlabel="dF/dk").figure.axes[1].get_xlabel() == "dF/dk"
     for i in range(m.n_frames):
         fig = m.at(i)
         np.testing.assert_allclose(artist(fig, "cost").get_ydata(), cost[i])
