@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._checks import check_int, check_positive_int, check_real
+from ._checks import check_int, check_positive_int, check_real, check_rng
 
 T_MAX = 500  # CartPole-v1's time limit; every batch is padded to it, so `update` compiles once
 DTYPE = np.float32  # CartPole's observations are float32; float32 networks train twice as fast
@@ -75,6 +75,7 @@ class Batch(NamedTuple):
 
 def init(rng: np.random.Generator, n_runs: int, cfg: Config = Config()):
     """Parameters of n_runs runs, leading axis run: (policy, value), each ((W1, b1), (W2, b2))."""
+    rng, n_runs = check_rng(rng), check_positive_int("n_runs", n_runs)
     def net(n_out):  # biases are (1, n) rows, so the same code serves one run or a stack of runs
         return ((rng.normal(size=(n_runs, 4, cfg.hidden)) / 2, np.zeros((n_runs, 1, cfg.hidden))),
                 (rng.normal(size=(n_runs, cfg.hidden, n_out)) / np.sqrt(cfg.hidden), np.zeros((n_runs, 1, n_out))))
@@ -143,6 +144,8 @@ def play(envs, policy, rng: np.random.Generator, seed: int | None = None, greedy
     policy: the R policy networks as numpy arrays (leading axis run); greedy=True takes the likelier
     action instead of sampling. Returns a Batch with leading axes (R, B).
     """
+    rng = check_rng(rng)  # checked even when greedy, so a bad call fails the same way either way
+    seed = None if seed is None else check_int("seed", seed, 0)
     n, R = envs.num_envs, len(policy[0][0])
     obs_log, act_log = np.zeros((T_MAX, n, 4), DTYPE), np.zeros((T_MAX, n), np.int32)
     mask, last_obs, cut, running = np.zeros((T_MAX, n), bool), np.zeros((n, 4), DTYPE), np.zeros(n, bool), np.ones(n, bool)

@@ -114,6 +114,8 @@ def reinforce_gradient(episodes: Episodes, policy: SoftmaxPolicy, theta: ArrayLi
       a cut episode's returns miss the rewards after the cut, at most gamma^max_steps max|r| / (1 - gamma)
       each with gamma < 1 and unbounded with gamma = 1 (`check_truncation`).
     The episodes' states and actions must fit the policy's (S, A) table.
+    The stderr is `montecarlo.as_estimate`'s: with few episodes (below about 30) it is itself noisy
+    and too often too small, so read it as a rough scale there.
     """
     gamma = check_real("gamma", gamma, 0.0, 1.0)
     theta = policy.check_theta(theta)

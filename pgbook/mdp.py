@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_probability, check_real
+from ._checks import PROB_TOL, as_float_array, check_probability, check_real
+
+__all__ = ["PROB_TOL", "TabularMDP"]
 
 
 def _freeze(a: np.ndarray) -> np.ndarray:
@@ -29,7 +31,7 @@ def _freeze(a: np.ndarray) -> np.ndarray:
 class TabularMDP:
     """Validated, immutable tabular MDP. Arrays are copied on construction and made read-only.
 
-    Rows of P and rho must be distributions within `pgbook._checks.PROB_TOL` (1e-8); the stored
+    Rows of P and rho must be distributions within `PROB_TOL` = 1e-8 (`pgbook.mdp.PROB_TOL`); the stored
     copies are renormalised, so every stored row sums to 1 up to round-off.
     """
 

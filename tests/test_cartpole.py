@@ -156,3 +156,17 @@ def test_bad_training_arguments_are_refused():
         cartpole.train(1.5, 2)
     with pytest.raises(TypeError, match="cfg must be a cartpole.Config, got dict"):
         cartpole.train(0, 2, {"lr": 0.1})
+
+
+def test_init_and_play_refuse_a_bad_rng_or_size_before_doing_anything():
+    with pytest.raises(TypeError, match="rng must be a numpy Generator, got NoneType"):
+        cartpole.init(None, 2)
+    with pytest.raises(ValueError, match="n_runs must be at least 1, got 0"):
+        cartpole.init(np.random.default_rng(0), 0)
+    with pytest.raises(TypeError, match="n_runs must be an integer"):
+        cartpole.init(np.random.default_rng(0), 2.0)
+    # play checks its arguments before it touches the environments (None here would fail later)
+    with pytest.raises(TypeError, match="rng must be a numpy Generator, got int"):
+        cartpole.play(None, None, 0)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        cartpole.play(None, None, np.random.default_rng(0), seed="3")

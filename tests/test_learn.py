@@ -426,3 +426,18 @@ def test_book_reinforce_rejects_bad_input(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         learn.book_reinforce(**args)
+
+
+def test_reinforce_refuses_a_policy_whose_episodes_are_too_long_for_float64():
+    """theta = (40, 0): episodes end with probability ~4e-18 per step. Refused as cut episodes by
+    default; with truncation='accept', the exact J of the history (one Bellman solve per update)
+    raises in words instead of returning a J with the wrong sign."""
+    mdp, policy = corridor()
+    theta0 = np.array([40.0, 0.0])
+    with pytest.raises(ValueError, match=r"run 0, update 0: 2 of 2 episodes were cut at max_steps = 20"):
+        learn.reinforce(mdp, policy, theta0, 1e-3, 1, 2, np.random.default_rng(0), max_steps=20)
+    with pytest.raises(ValueError, match=r"with gamma = 1, an episode from state 0 lasts longer than float64 "
+                                         r"can resolve"):
+        learn.reinforce(mdp, policy, theta0, 1e-3, 1, 2, np.random.default_rng(0), max_steps=20,
+                        truncation="accept")
+    np.testing.assert_array_equal(theta0, [40.0, 0.0])
