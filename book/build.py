@@ -65,6 +65,8 @@ NPM_FILES = {"mathjax-full/es5/output/chtml/fonts/woff-v2": "mathjax/woff-v2",
              **{f"reveal.js/{name}": f"reveal.js/{name}" for name in REVEAL_FILES}}
 MATH_CSS = "mathjax/chtml.css"  # in _static: the style sheet of all the typeset math
 MARKER = ".pgbook-book"  # in every folder this builder writes: only such a folder is replaced
+# the licenses of the series, copied into _static as .txt files: every page's footer links to them
+LICENSES = ("LICENSE", "LICENSE-CODE", "LICENSE-CONTENT")
 
 
 @dataclass
@@ -320,6 +322,8 @@ def build(out: Path, notebooks: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     modules = npm_packages()
     copy_static(out / "_static", modules)
+    for name in LICENSES:
+        shutil.copy(ROOT / name, out / "_static" / f"{name}.txt")
     (out / MARKER).touch()
     (out / "slides").mkdir(parents=True)
     code = CodeCells()

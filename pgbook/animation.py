@@ -5,8 +5,10 @@
 keeps it as an ordinary `image/png` output, so it plays with no JavaScript: in an untrusted
 notebook, on GitHub and nbviewer, in VS Code and in an nbconvert HTML export (which drops image/gif
 and image/webp). The bytes are deterministic (no timestamps: the same drawing gives the same file)
-and the `text/plain` beside the image is too, for nbval. In a live kernel `Movie.player()` adds
-play, pause and step controls over the same frames.
+and the `text/plain` beside the image is too, for nbval. A drawn frame identical to the one before
+it is not stored again: the stored frame is held for both durations (as Pillow would merge them
+anyway), and the `text/plain` counts the frames in the file, e.g. `<animation: 16 frames (28 drawn),
+...>`. In a live kernel `Movie.player()` adds play, pause and step controls over the same frames.
 """
 from __future__ import annotations
 
@@ -20,15 +22,23 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageSequence
 
+from ._boxes import labelled_vbox
 from ._checks import as_float_array, check_int, check_real
 
 MAX_FRAMES = 240
 HOLD_LAST = 2.0  # seconds the last frame stays up before the loop restarts
+# what a player shows where widgets cannot render (before its cell is run, in a static view)
+PLAYER_TEXT = "animation player: run this cell to pause and step through the frames above"
 
 
 @dataclass(frozen=True, eq=False)
 class Movie:
-    """An animation: `png` is the APNG file; `figure` (closed) and `update` redraw any frame."""
+    """An animation: `png` is the APNG file; `figure` (closed) and `update` redraw any frame.
+
+    n_frames counts the frames drawn, update(0) ... update(n_frames - 1) (the range of `at` and of
+    `steps`); stored[i] is the frame of the file that shows drawn frame i. Consecutive identical
+    drawings share one stored frame, so the file holds `n_stored` <= n_frames frames.
+    """
 
     png: bytes
     n_frames: int
@@ -37,15 +47,23 @@ class Movie:
     figure: Figure
     update: Callable[[int], object]
     steps: tuple[int, ...] = ()  # the step of the data each frame shows, when a scene spaced them
+    stored: tuple[int, ...] = ()  # (n_frames,) nondecreasing, from 0; () means every frame is stored
+
+    @property
+    def n_stored(self) -> int:
+        """The number of frames in the APNG file."""
+        return self.stored[-1] + 1 if self.stored else self.n_frames
 
     def _repr_png_(self) -> bytes:
         return self.png
 
     def __repr__(self) -> str:  # no byte count: font rendering may differ between machines
-        return f"<animation: {self.n_frames} frames, {self.size[0]}×{self.size[1]} px, {self.fps:g} fps>"
+        drawn = f" ({self.n_frames} drawn)" if self.n_stored != self.n_frames else ""
+        return (f"<animation: {self.n_stored} frame{'s' * (self.n_stored != 1)}{drawn}, "
+                f"{self.size[0]}×{self.size[1]} px, {self.fps:g} fps>")
 
     def at(self, i: int) -> Figure:
-        """The figure showing frame i (for tests of what is drawn, and static fallbacks)."""
+        """The figure showing drawn frame i (for tests of what is drawn, and static fallbacks)."""
         self.update(check_int("i", i, 0, self.n_frames - 1))
         return self.figure
 
@@ -54,16 +72,18 @@ class Movie:
             f.write(self.png)
 
     def frames(self) -> list[bytes]:
-        """Each frame as a plain PNG, decoded from the APNG (identical neighbours are merged)."""
+        """The n_stored frames of the file, each as a plain PNG decoded from the APNG (in the file's
+        palette: a few times smaller and faster to write than RGB, e.g. in a notebook's widget state)."""
         out = []
         for frame in ImageSequence.Iterator(Image.open(BytesIO(self.png))):
             buf = BytesIO()
-            frame.convert("RGB").save(buf, format="png", compress_level=1)
+            (frame if frame.mode in ("P", "RGB") else frame.convert("RGB")).save(buf, format="png", compress_level=1)
             out.append(buf.getvalue())
         return out
 
     def player(self):
-        """ipywidgets Play + slider + image over the same frames, for pausing and stepping live."""
+        """ipywidgets Play + slider + image stepping through the n_stored frames of the file (the
+        count the text/plain gives), one per 1/fps s when playing: a held frame is shown once."""
         import ipywidgets as w  # imported here: the rest of pgbook does not need ipywidgets
 
         frames = self.frames()
@@ -72,7 +92,7 @@ class Movie:
         slider = w.IntSlider(value=0, min=0, max=len(frames) - 1, description="frame")
         w.jslink((play, "value"), (slider, "value"))
         slider.observe(lambda change: setattr(image, "value", frames[change["new"]]), names="value")
-        return w.VBox([w.HBox([play, slider]), image])
+        return labelled_vbox([w.HBox([play, slider]), image], PLAYER_TEXT)
 
 
 def animate(fig: Figure, update: Callable[[int], object], n_frames: int, fps: float = 8,
@@ -97,7 +117,8 @@ def animate(fig: Figure, update: Callable[[int], object], n_frames: int, fps: fl
     rgb = _render(fig, update, n_frames)
     ms = round(1000 / fps)
     durations = [ms] * (n_frames - 1) + [max(ms, round(1000 * HOLD_LAST))]
-    return Movie(_apng(rgb, durations, colors), n_frames, rgb[0].size, fps, fig, update, steps)
+    png, stored = _apng(rgb, durations, colors)
+    return Movie(png, n_frames, rgb[0].size, fps, fig, update, steps, stored)
 
 
 def _render(fig: Figure, update, n_frames: int) -> list[Image.Image]:
@@ -136,17 +157,30 @@ def _draw_order(fig: Figure):
     return lambda a: (axes.get(id(a.axes), -1), a.get_zorder(), added.get(id(a), len(added)))
 
 
-def _apng(rgb: list[Image.Image], durations: list[int], colors: int) -> bytes:
-    """One APNG of the frames in one palette of `colors` colours (median cut, no dithering)."""
+def _apng(rgb: list[Image.Image], durations: list[int], colors: int) -> tuple[bytes, tuple[int, ...]]:
+    """One APNG of the frames in one palette of `colors` colours (median cut, no dithering), and for
+    each frame the index of the stored frame showing it. A frame identical to the one before it (in
+    RGB, the comparison Pillow's writer makes) is not stored again: the stored one is held for the
+    sum of their durations, the file Pillow writes anyway, here with the count known."""
     sample = rgb[:: max(1, len(rgb) // 8)]
     montage = Image.new("RGB", (rgb[0].width, rgb[0].height * len(sample)))
     for k, im in enumerate(sample):
         montage.paste(im, (0, k * im.height))
     palette = montage.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in rgb]
+    frames, held, stored, previous = [], [], [], None
+    for im, ms in zip(rgb, durations):
+        frame = im.quantize(palette=palette, dither=Image.Dither.NONE)
+        pixels = frame.convert("RGB").tobytes()
+        if pixels == previous:
+            held[-1] += ms
+        else:
+            frames.append(frame)
+            held.append(ms)
+            previous = pixels
+        stored.append(len(frames) - 1)
     buf = BytesIO()
-    frames[0].save(buf, format="png", save_all=True, append_images=frames[1:], loop=0, duration=durations)
-    return buf.getvalue()
+    frames[0].save(buf, format="png", save_all=True, append_images=frames[1:], loop=0, duration=held)
+    return buf.getvalue(), tuple(stored)
 
 
 def frame_indices(path, n_frames: int, time_weight: float = 0.2) -> np.ndarray:

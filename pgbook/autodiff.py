@@ -8,9 +8,10 @@ episodes)` is (theta, w) -> L = -(1/N) sum_i sum_t w_it log pi(a_it | s_it) on s
 Linear-quadratic control (`pgbook.lqr`): `lq_episode` simulates one episode with jax.lax.scan, so
 that its rewards are a differentiable function of the gain K for fixed noise. `gradient_samples`
 gives per-episode estimators of grad_K J, batched over episodes with jax.vmap and compiled as one
-program: jax.grad through the simulator (pathwise, and with the state detached) and REINFORCE (jax.grad
-of `score_surrogate`, in which everything but log pi is held fixed by stop_gradient), plus what the
-same surrogate gives without the stop-gradients.
+program: jax.grad through the simulator (pathwise, and with the state detached inside the reward or
+everywhere, notebook 06's detach="reward" and "all") and REINFORCE (jax.grad of `score_surrogate`, in
+which everything but log pi is held fixed by stop_gradient), plus what the same surrogate gives
+without the stop-gradients.
 
 Every function wants float64: call jax.config.update("jax_enable_x64", True) first.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from ._checks import as_float_array
 from .lqr import LQ, validate
+from .pathwise import _check_detach
 
 sg = jax.lax.stop_gradient
 
@@ -74,27 +76,35 @@ def surrogate_loss(policy, episodes):
     return L
 
 
-def lq_episode(lq: LQ, K, sigma, s0, eps, detach_state: bool = False):
+def lq_episode(lq: LQ, K, sigma, s0, eps, detach: str = "none"):
     """One episode from s0 (n,) with noise eps (T, m): states (T, n), actions (T, m), rewards (T,).
 
     a_t = K s_t + sigma eps_t, s_{t+1} = A s_t + B a_t, r_t = -(s_t'Q s_t + a_t'R a_t); a
-    differentiable function of K (m, n). detach_state=True uses sg[s_t] wherever step t reads the
-    state, so no gradient flows from one step to the next: r(sg[s_t], a_t), a_t = K sg[s_t] + ...
+    differentiable function of K (m, n). `detach` says where step t reads sg[s_t], a constant, as in
+    `pgbook.pathwise`:
+      "none"    nowhere: jax.grad of the return is the true pathwise gradient;
+      "reward"  inside the reward only, r_t = -(sg[s_t]'Q sg[s_t] + a_t'R a_t); the simulator and the
+                policy's input K s_t stay differentiable, so only the state cost loses its gradient;
+      "all"     in the reward and the policy's input, a_t = K sg[s_t] + sigma eps_t: no gradient
+                reaches a reward from an earlier step, only dr_t/da_t da_t/dK is left.
+    The returned states, actions and rewards have the same values in every mode.
     """
+    detach = _check_detach(detach)
     A, B, Q, R = (jnp.asarray(x) for x in (lq.A, lq.B, lq.Q, lq.R))
 
     def step(s, e):
-        s_in = sg(s) if detach_state else s
-        a = K @ s_in + sigma * e
-        return A @ s + B @ a, (s, a, -(s_in @ Q @ s_in + a @ R @ a))
+        s_policy = sg(s) if detach == "all" else s
+        s_reward = s if detach == "none" else sg(s)
+        a = K @ s_policy + sigma * e
+        return A @ s + B @ a, (s, a, -(s_reward @ Q @ s_reward + a @ R @ a))
 
     _, (s, a, r) = jax.lax.scan(step, jnp.asarray(s0, dtype=float), jnp.asarray(eps, dtype=float))
     return s, a, r
 
 
-def weighted_return(lq: LQ, K, sigma, s0, eps, weights, detach_state: bool = False):
+def weighted_return(lq: LQ, K, sigma, s0, eps, weights, detach: str = "none"):
     """sum_t weights_t r_t of one episode: for fixed s0 and eps, a differentiable function of K."""
-    return lq_episode(lq, K, sigma, s0, eps, detach_state)[2] @ weights
+    return lq_episode(lq, K, sigma, s0, eps, detach)[2] @ weights
 
 
 def log_policy(K, sigma, s, a):
@@ -120,21 +130,22 @@ class LQSamples(NamedTuple):
     """Per-episode estimates of grad_K J, each (H, N, m, n): one row per weight vector, one per episode."""
 
     pathwise: np.ndarray  # jax.grad of sum_t w_t r_t through the simulator
-    detached: np.ndarray  # the same with the state detached wherever a step reads it
+    detached_reward: np.ndarray  # the same with sg[s_t] inside the reward only (detach="reward"): biased
+    detached_all: np.ndarray  # the same with sg[s_t] in the reward and the policy's input (detach="all"): biased
     reinforce: np.ndarray  # jax.grad of score_surrogate: sum_t grad log pi(a_t|s_t) G_t
     no_stop_gradient: np.ndarray  # jax.grad of score_surrogate with nothing held fixed: not an estimate
 
 
 @partial(jax.jit, static_argnums=0)
 def _gradient_samples(lq, K, sigma, s0, eps, weights):
-    """All four per-episode gradients for every weight vector (H, T), compiled as one program: one
+    """All five per-episode gradients for every weight vector (H, T), compiled as one program: one
     compilation instead of one per estimator (compiling costs far more here than running)."""
     def per_episode(f, flag, w):  # jax.grad for one episode, vmapped over the N episodes
         one = lambda K, s0, eps: f(lq, K, sigma, s0, eps, w, flag)
         return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(K, s0, eps)
 
     def for_weights(w):
-        return LQSamples(per_episode(weighted_return, False, w), per_episode(weighted_return, True, w),
+        return LQSamples(*(per_episode(weighted_return, detach, w) for detach in ("none", "reward", "all")),
                          per_episode(score_surrogate, True, w), per_episode(score_surrogate, False, w))
 
     return jax.vmap(for_weights)(weights)  # every weight vector in one pass through time
@@ -145,7 +156,8 @@ def gradient_samples(lq: LQ, K, sigma: float, s0, eps, weights) -> LQSamples:
     and noise eps (N, T, m), for H weight vectors, weights (H, T):
 
     - pathwise: jax.grad of `weighted_return`, the gradient through the simulator;
-    - detached: the same with detach_state=True;
+    - detached_reward, detached_all: the same with detach="reward" and detach="all" (see
+      `lq_episode`); biased, with the expectations `pgbook.lqr.detached_gradient` gives;
     - reinforce: REINFORCE with reward-to-go, sum_t grad_K log pi(a_t|s_t) sum_{t'>=t} w_t' r_t', as
       jax.grad of `score_surrogate`;
     - no_stop_gradient: jax.grad of `score_surrogate(..., stop_gradient=False)`, with nothing held

@@ -15,15 +15,17 @@ For T = None (infinite horizon, gamma < 1) the sums are discrete Lyapunov equati
     grad_K J = -2 [(R + gamma B'PB) K + gamma B'PA] X,
 
 the policy gradient of Fazel, Ge, Kakade & Mesbahi (2018), here with a discount and exploration noise.
+`detached_gradient` gives the expectations of the biased pathwise gradients with the state detached.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import solve_discrete_lyapunov
 
 from ._checks import as_float_array, check_int, check_real, check_rng
+from .pathwise import _check_detach
 
 
 def _matrix(name: str, x, shape: tuple[int, int], psd: bool = False, pd: bool = False) -> np.ndarray:
@@ -135,6 +137,28 @@ def policy_gradient(lq: LQ, K, sigma: float, T: int | None = None) -> np.ndarray
         grad -= 2 * g**t * ((R + g * B.T @ P[T - t - 1] @ B) @ K + g * B.T @ P[T - t - 1] @ A) @ S
         S = (A + B @ K) @ S @ (A + B @ K).T + sigma**2 * B @ B.T
     return grad
+
+
+def detached_gradient(lq: LQ, K, sigma: float, T: int | None = None, detach: str = "reward") -> np.ndarray:
+    """E[g] for the pathwise gradient g of one episode with the state detached (`autodiff.lq_episode`):
+
+    "reward"  r_t = -(sg[s_t]'Q sg[s_t] + a_t'R a_t): only the action costs keep a gradient, and
+              through the simulator they keep all of it, so g is the pathwise gradient of the same task
+              with Q = 0, and E[g] = grad_K J of that task: -2 [(R + gamma B'P_R B) K + gamma B'P_R A] X
+              with P_R = gamma A_K' P_R A_K + K'RK (no state cost) and X the task's own.
+    "all"     a_t = K sg[s_t] + sigma eps_t as well: g = -2 sum_t gamma^t R a_t s_t', and since eps_t is
+              independent of s_t, E[g] = -2 R K X, the first term of grad_K J with P = 0 (myopic).
+    "none"    grad_K J itself (`policy_gradient`).
+    At T = 1 all three agree (s_0 does not depend on K); from T = 2 on the detached ones in general
+    differ from grad_K J (they drop terms of the chain rule). Shaped like K.
+    """
+    detach = _check_detach(detach)
+    K, sigma, T = validate(lq, K, sigma, T)
+    if detach == "none":
+        return policy_gradient(lq, K, sigma, T)
+    if detach == "reward":
+        return policy_gradient(replace(lq, Q=np.zeros_like(lq.Q)), K, sigma, T)
+    return -2 * lq.R @ K @ _moments(lq, K, sigma, T)[0]
 
 
 def _moments(lq: LQ, K, sigma, T):

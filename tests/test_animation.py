@@ -14,9 +14,11 @@ from pgbook import animation
 COLOURS = np.array([[230, 20, 20], [20, 200, 20], [20, 20, 230], [240, 200, 0], [0, 0, 0]])
 
 
-def colour_movie(n_frames=5, fps=5.0, blit=False):
+def colour_movie(n_frames=5, fps=5.0, blit=False, shown=None):
     """Frame i fills the figure with COLOURS[i] and moves a white square: known pixels per frame.
-    With blit, update returns the two patches, so only they are redrawn."""
+    With blit, update returns the two patches, so only they are redrawn. shown: frame i draws
+    picture shown[i] instead (a repeated index draws the identical picture again)."""
+    shown = range(n_frames) if shown is None else shown
     fig = plt.figure(figsize=(3, 2), dpi=50)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
@@ -25,8 +27,8 @@ def colour_movie(n_frames=5, fps=5.0, blit=False):
     square = ax.add_patch(plt.Rectangle((0, 0.4), 0.2, 0.2, color="white", lw=0))
 
     def update(i):
-        back.set_facecolor(COLOURS[i] / 255)
-        square.set_x(0.15 * i)
+        back.set_facecolor(COLOURS[shown[i]] / 255)
+        square.set_x(0.15 * shown[i])
         return [square, back] if blit else None
 
     return fig, animation.animate(fig, update, n_frames, fps=fps)
@@ -43,7 +45,8 @@ def decoded(png: bytes) -> list[np.ndarray]:
 
 def test_the_apng_holds_each_frame_as_drawn(movie):
     im = Image.open(BytesIO(movie.png))
-    assert im.format == "PNG" and im.is_animated and im.n_frames == 5
+    assert im.format == "PNG" and im.is_animated and im.n_frames == 5 == movie.n_stored == movie.n_frames
+    assert movie.stored == (0, 1, 2, 3, 4)
     assert im.info["loop"] == 0  # loops forever
     assert im.mode == "P"  # one shared palette
     frames = decoded(movie.png)
@@ -86,7 +89,7 @@ def test_the_palette_keeps_every_line_colour_of_a_figure_exactly():
     canvas.draw()
     frame = np.asarray(canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)
-    png = animation._apng([Image.fromarray(frame)] * 2, [100, 100], colors=64)
+    png, _ = animation._apng([Image.fromarray(frame)] * 2, [100, 100], colors=64)
     drawn = np.asarray(Image.open(BytesIO(png)).convert("RGB"))
     for colour in CYCLE:
         rgb = tuple(int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
@@ -130,6 +133,40 @@ def test_player_steps_through_the_same_frames(movie):
     for i in (3, 1):
         slider.value = i
         np.testing.assert_array_equal(np.asarray(Image.open(BytesIO(image.value)).convert("RGB")), frames[i])
+    # where widgets cannot render (before the cell runs, a static view) a reader sees its text/plain
+    text = ui._repr_mimebundle_()["text/plain"]
+    assert text == animation.PLAYER_TEXT and "VBox(" not in text
+
+
+def test_identical_neighbours_are_stored_once_and_the_count_is_the_files():
+    """Drawn frames 1 and 2 are the same picture: the file holds 4 frames, the second held for two
+    frame times; text/plain, n_stored, frames() and the player all count the 4 frames of the file,
+    while at(i) still redraws any of the 5 drawn frames."""
+    fig, m = colour_movie(shown=[0, 1, 1, 2, 3])
+    im = Image.open(BytesIO(m.png))
+    assert im.n_frames == m.n_stored == 4 and m.n_frames == 5
+    assert m.stored == (0, 1, 1, 2, 3)
+    assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == [200, 400, 200, 1000 * animation.HOLD_LAST]
+    data, _ = DisplayFormatter().format(m)
+    assert data["text/plain"] == "<animation: 4 frames (5 drawn), 150×100 px, 5 fps>"
+    stored = decoded(m.png)
+    for i, picture in enumerate([0, 1, 2, 3]):  # the file's frames are the distinct pictures, in order
+        np.testing.assert_allclose(stored[i][5, -5], COLOURS[picture], atol=12)
+    assert len(m.frames()) == 4
+    ui = m.player()
+    (play, slider), image = ui.children[0].children, ui.children[1]
+    assert play.max == slider.max == m.n_stored - 1
+    for i in (3, 2, 0):
+        slider.value = i
+        np.testing.assert_array_equal(np.asarray(Image.open(BytesIO(image.value)).convert("RGB")), stored[i])
+    m.at(4)
+    np.testing.assert_allclose(fig.axes[0].patches[0].get_facecolor()[:3], COLOURS[3] / 255)
+
+
+def test_a_still_movie_is_one_stored_frame():
+    _, m = colour_movie(n_frames=3, shown=[2, 2, 2])
+    assert Image.open(BytesIO(m.png)).n_frames == m.n_stored == 1 and m.stored == (0, 0, 0)
+    assert repr(m) == "<animation: 1 frame (3 drawn), 150×100 px, 5 fps>"
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

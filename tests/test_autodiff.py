@@ -127,14 +127,68 @@ def test_without_stop_gradient_only_the_log_density_weighted_pathwise_term_is_le
     assert np.allclose(samples.no_stop_gradient[1], expected, rtol=1e-10, atol=1e-10)
 
 
-def test_detached_state_is_exact_for_one_step_and_biased_after(lq_batch):
+def test_every_detach_mode_simulates_the_same_episode(lq_batch):
+    s0, eps, _ = lq_batch
+    runs = [jax.jit(lambda s0_, e, d=d: ad.lq_episode(LQ, jnp.asarray(K), SIGMA, s0_, e, detach=d),
+                    compiler_options=FAST_COMPILE)(s0[0], eps[0]) for d in ("none", "reward", "all")]
+    for other in runs[1:]:
+        assert all(np.array_equal(x, y) for x, y in zip(runs[0], other))
+    with pytest.raises(ValueError, match=r"detach must be one of \('none', 'reward', 'all'\), got True"):
+        ad.lq_episode(LQ, jnp.asarray(K), SIGMA, s0[0], eps[0], detach=True)
+
+
+def action_cost_return(k, s0, eps, w):
+    """sum_t w_t (-a_t'R a_t) of each episode for gain k, numpy rollout: (N,)."""
+    a = lqr.rollout(LQ, k, SIGMA, s0, eps)[1]
+    return -np.einsum("nti,ij,ntj->nt", a, LQ.R, a) @ w
+
+
+@pytest.mark.parametrize("row", [0, 1], ids=["one step", "gamma^t"])
+def test_reward_detached_is_the_gradient_of_the_action_costs(lq_batch, row):
+    # with sg[s_t] in the reward, the state cost is a constant and the action costs keep their whole
+    # gradient through the simulator: per episode, finite differences of sum_t w_t (-a_t'R a_t)
+    s0, eps, samples = lq_batch
+    n = 50
+    fd = pg.gradcheck.finite_difference(lambda k: action_cost_return(k, s0[:n], eps[:n], WEIGHTS[row]), K, eps=1e-6)
+    assert pg.gradcheck.relative_error(fd, samples.detached_reward[row, :n]) < 1e-7
+    # and, for all N episodes, numpy forward mode on the task without state costs
+    no_state_cost = lqr.LQ(A=LQ.A, B=LQ.B, Q=np.zeros((2, 2)), R=LQ.R, mean0=LQ.mean0, cov0=LQ.cov0, gamma=LQ.gamma)
+    dG = lqr.rewards_to_go(no_state_cost, K, SIGMA, s0, eps, WEIGHTS[row])[1][:, 0]
+    assert np.allclose(samples.detached_reward[row], dG, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("row", [0, 1], ids=["one step", "gamma^t"])
+def test_all_detached_is_the_myopic_closed_form(lq_batch, row):
+    # a_t = K sg[s_t] + sigma eps_t: only dr_t/da_t da_t/dK = -2 R a_t s_t' is left, per episode
+    s0, eps, samples = lq_batch
+    s, a, _ = lqr.rollout(LQ, K, SIGMA, s0, eps)
+    expected = -2 * np.einsum("ij,ntj,ntk,t->nik", LQ.R, a, s[:, :-1], WEIGHTS[row])
+    assert np.allclose(samples.detached_all[row], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_one_step_estimates_equal_the_closed_form_per_episode(lq_batch):
+    # T = 1: r_0 = -(s_0'Q s_0 + a_0'R a_0) and s_0 does not depend on K, so each of the three
+    # gradients through the simulator is -2 R a_0 s_0' (numpy), and REINFORCE is eps_0 s_0' r_0 / sigma
+    s0, eps, samples = lq_batch
+    s, a, r = lqr.rollout(LQ, K, SIGMA, s0, eps)
+    closed = -2 * np.einsum("ij,nj,nk->nik", LQ.R, a[:, 0], s0)
+    for g in (samples.pathwise[0], samples.detached_reward[0], samples.detached_all[0]):
+        assert np.allclose(g, closed, rtol=1e-12, atol=1e-14)
+    assert np.allclose(samples.reinforce[0], np.einsum("ni,nj,n->nij", eps[:, 0], s0, r[:, 0]) / SIGMA, rtol=1e-10)
+
+
+def test_estimators_average_to_their_exact_expectations(lq_batch):
+    # pathwise and REINFORCE: grad J_T; the detached ones: lqr.detached_gradient, and far from grad J_T
     _, _, samples = lq_batch
-    assert np.allclose(samples.pathwise[0], samples.detached[0])
-    exact = lqr.policy_gradient(LQ, K, SIGMA, T_LQ)
-    for g, unbiased in ((samples.pathwise[1], True), (samples.reinforce[1], True), (samples.detached[1], False)):
+    grad = lqr.policy_gradient(LQ, K, SIGMA, T_LQ)
+    for g, expected in ((samples.pathwise[1], grad), (samples.reinforce[1], grad),
+                        (samples.detached_reward[1], lqr.detached_gradient(LQ, K, SIGMA, T_LQ, "reward")),
+                        (samples.detached_all[1], lqr.detached_gradient(LQ, K, SIGMA, T_LQ, "all"))):
         est = pg.montecarlo.as_estimate(g)
-        z = np.abs(est.mean - exact) / est.stderr
-        assert (z.max() < 4) if unbiased else (z.max() > 20)
+        assert np.all(np.abs(est.mean - expected) < 4 * est.stderr)
+    for g in (samples.detached_reward[1], samples.detached_all[1]):
+        est = pg.montecarlo.as_estimate(g)
+        assert np.abs(est.mean - grad).max() > 20 * est.stderr.max()  # biased for grad J_T
 
 
 def test_bad_lq_inputs_are_refused(lq_batch):

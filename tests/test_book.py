@@ -39,7 +39,8 @@ def site(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("clone")
     for name in ("book", "notebooks"):
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("node_modules"))
-    shutil.copy(ROOT / "README.md", work / "README.md")
+    for name in ("README.md", "LICENSE", "LICENSE-CODE", "LICENSE-CONTENT"):
+        shutil.copy(ROOT / name, work / name)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     if shutil.which("npm") is None:  # the first build fetches MathJax and reveal.js with npm
         missing = pytest.fail if os.environ.get("PGBOOK_REQUIRE_CHROMIUM") else pytest.skip
@@ -132,6 +133,27 @@ def test_live_widgets_become_a_note_and_the_static_figure_stays(site):
             assert repr_start not in html, f"{path.name} shows a raw widget repr"
 
 
+def test_every_page_says_its_license_and_the_site_holds_the_license_texts(site):
+    """The landing page and every notebook's page end with the license footer (what is under CC BY 4.0,
+    what under MIT, the parts made by others and their licenses); each deck says it in a corner.
+    That its links resolve is checked with every other link, below."""
+    for name in ("LICENSE", "LICENSE-CODE", "LICENSE-CONTENT"):
+        assert (site / "_static" / f"{name}.txt").read_bytes() == (ROOT / name).read_bytes(), name
+    for page in [site / "index.html"] + [site / f"{nb.stem}.html" for nb in NOTEBOOKS]:
+        text = page.read_text(encoding="utf-8")
+        footer = re.search(r'<footer class="pgbook-footer">(.*?)</footer>', text, re.S)
+        assert footer, f"{page.name} has no license footer"
+        words = " ".join(footer.group(1).split())
+        for needed in ("the pgbook authors", 'href="https://creativecommons.org/licenses/by/4.0/"', "CC BY 4.0",
+                       "_static/LICENSE-CODE.txt\">MIT License", "MathJax", "Apache-2.0", "reveal.js", "(MIT)",
+                       "SIL Open Font License 1.1", "BSD-3-Clause"):
+            assert needed in words, f"{page.name}: the footer lacks {needed!r}"
+    for nb in NOTEBOOKS:
+        deck = (site / "slides" / f"{nb.stem}.slides.html").read_text(encoding="utf-8")
+        link = re.search(r'<a ([^>]*)>CC BY 4.0 \(text, figures\), MIT \(code\)</a>', deck)
+        assert link and 'href="../_static/LICENSE.txt"' in link[1] and 'rel="license"' in link[1], nb.name
+
+
 def test_slide_breaks_follow_the_notebook_metadata_or_the_rules(site):
     sys.path.insert(0, str(ROOT / "book"))
     import slides
@@ -203,6 +225,44 @@ async () => {
 """
 
 
+# A deck on a 1280 x 720 projector: reveal.js lays a slide out at width x height px and scales it to
+# the screen, so what fits the slide fits any screen. Every image and code block of the deck is
+# checked by its style (laying out the hidden slides would cost seconds), and those of the slide on
+# screen as laid out: no image larger than the slide, no line of code cut off on the right.
+_DECK_FITS = r"""
+() => {
+  const {width, height} = Reveal.getConfig();
+  const problems = [];
+  const limit = (value, natural) => Math.min(natural, value.endsWith('px') ? parseFloat(value) : Infinity);
+  for (const img of document.querySelectorAll('.reveal .slides img')) {
+    const style = getComputedStyle(img), name = img.src.split('/').pop();
+    if (limit(style.maxHeight, img.naturalHeight) > height)
+      problems.push(`image ${name} may be ${img.naturalHeight} px tall on a ${height} px slide`);
+    const inSlide = style.maxWidth.endsWith('%') && parseFloat(style.maxWidth) <= 100;  // of a box in the slide
+    if (!inSlide && limit(style.maxWidth, img.naturalWidth) > width)
+      problems.push(`image ${name} may be ${img.naturalWidth} px wide on a ${width} px slide`);
+  }
+  for (const pre of document.querySelectorAll('.reveal .slides pre')) {
+    const style = getComputedStyle(pre);
+    const wraps = ['pre-wrap', 'break-spaces'].includes(style.whiteSpace)
+                  && ['anywhere', 'break-word'].includes(style.overflowWrap);  // long words break too
+    if (!wraps)
+      problems.push(`code does not wrap (white-space ${style.whiteSpace}, overflow-wrap ${style.overflowWrap}): ` +
+                    pre.textContent.trim().slice(0, 50));
+  }
+  const shown = Reveal.getCurrentSlide();
+  for (const img of shown.querySelectorAll('img'))
+    if (img.offsetWidth > width || img.offsetHeight > height)
+      problems.push(`image ${img.src.split('/').pop()} is ${img.offsetWidth} x ${img.offsetHeight} px on screen`);
+  for (const pre of shown.querySelectorAll('pre'))
+    if (pre.scrollWidth > pre.clientWidth + 1)
+      problems.push(`code clipped on the right (${pre.scrollWidth} > ${pre.clientWidth} px): ` +
+                    pre.textContent.trim().slice(0, 50));
+  return problems;
+}
+"""
+
+
 def test_every_page_and_deck_renders_offline_in_chromium(served, chromium, browser_checks):
     page, log = browser_checks.offline_page(chromium, served.rstrip("/"))
     queue, seen, problems = [served + "index.html"], set(), []
@@ -220,6 +280,8 @@ def test_every_page_and_deck_renders_offline_in_chromium(served, chromium, brows
         problems += found
         if name != "index.html":
             problems += [f"{name}: {p}" for p in page.evaluate(_MATH_ON_SCREEN)]
+        if kind == "deck":
+            problems += [f"{name}: {p}" for p in page.evaluate(_DECK_FITS)]
         if shown:
             moving.add(kind)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
@@ -289,6 +351,34 @@ def test_code_highlighted_apart_gives_the_page_and_deck_nbconvert_would():
         assert code.tag in body and code.tag not in code.fill(body)
         assert document(code.fill(body)) == document(expected)
     assert len(code.html) == len(sources)  # each distinct cell highlighted once, for page and deck
+
+
+def test_the_readmes_deck_command_makes_a_deck_that_loads_only_the_local_files():
+    """The README's `jupyter nbconvert --to slides` command, its options taken from the README and
+    run in-process on a small notebook: the deck loads reveal.js and MathJax from the folders it names
+    and nothing from another host (nbconvert's own reveal template loads require.js, jQuery and
+    MathJax 2 from a CDN), carries its styles inline, and sets MathJax up as nbconvert does."""
+    from nbconvert import SlidesExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from traitlets.config import Config
+
+    command = readme_block("deck-command")
+    assert "jupyter nbconvert --to slides" in command and "--template pgbook_slides" in command
+    config = Config()
+    for owner, name, value in re.findall(r"--(\w+)\.(\w+)=(\S+)", command):
+        config[owner][name] = [str(ROOT / value)] if name == "extra_template_basedirs" else value
+    assert config.SlidesExporter.reveal_url_prefix == "reveal.js"
+    figure = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    nb = new_notebook(cells=[new_markdown_cell("# A deck\n\n$\\nabla J(\\theta)$"),
+                             new_code_cell("x = " + "1 + " * 40 + "1", outputs=[figure])])
+    deck, _ = SlidesExporter(config=config, template_name="pgbook_slides").from_notebook_node(nb)
+    found = Links()
+    found.feed(deck)
+    local = [url for url in found.resources if url.startswith("data:") or local_target(ROOT, ROOT / "d.html", url)]
+    assert local == found.resources, found.resources
+    assert {"reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js", "reveal.js/dist/reveal.css",
+            "reveal.js/dist/theme/white.css", config.SlidesExporter.mathjax_url} <= set(found.resources)
+    assert "window.MathJax" in deck and "white-space: pre-wrap" in deck  # deck.css, inline
 
 
 def test_the_builder_replaces_only_a_folder_it_made(tmp_path):

@@ -65,7 +65,7 @@ def test_typical_mistakes_are_named(answer, words):
 
 def test_other_wrong_answers_are_explained():
     assert "should be a function" in pg.check.optimal_baseline(2.0).message
-    assert "returned None: is the `return` missing?" in pg.check.optimal_baseline(lambda g, B: None).message
+    assert "returned None: is the `return` line missing?" in pg.check.optimal_baseline(lambda g, B: None).message
     text = pg.check.optimal_baseline(lambda g, B: "b").message
     assert "raised ValueError" in text  # a string is not a number
     boom = pg.check.optimal_baseline(lambda g, B: g[100])

@@ -56,7 +56,7 @@ def test_the_student_edition_stub_is_told_to_write_an_answer():
         ...  # what python -m pgbook.student leaves in the exercise cell
     for checker in (pg.check.trust_region_step, pg.check.clipped_objective):
         verdict = checker(stub)
-        assert not verdict and "returned None: replace the ... with your answer" in verdict.message
+        assert not verdict and "returned None: is the `return` line missing?" in verdict.message
 
 
 def test_the_reference_clipped_objective_passes():

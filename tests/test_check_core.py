@@ -1,5 +1,6 @@
 """The shared comparisons behind pg.check: right answers pass, wrong ones say what is wrong."""
 import numpy as np
+import pytest
 
 import pgbook as pg
 from pgbook.check._core import Verdict, close, function_matches
@@ -32,3 +33,37 @@ def test_verdict_reads_as_a_sentence_and_the_package_reexports_checkers():
     assert "Verdict" in pg.check.__all__
     for name in pg.check.__all__:  # every exported checker is callable
         assert callable(getattr(pg.check, name))
+
+
+def test_close_and_function_matches_name_a_missing_return():
+    for verdict in (close("bandit_gradient(theta, r)", None, [1.0, 2.0]),
+                    function_matches("f", lambda x: None, lambda x: 2 * x, [(1.0,)])):
+        assert not verdict and "returned None: is the `return` line missing?" in verdict.message
+
+
+def _unfinished(*args, **kwargs):
+    ...  # what the student edition leaves of an answer's body: the function returns None
+
+
+CHECKERS = [name for name in pg.check.__all__ if name != "Verdict"]
+
+
+@pytest.fixture
+def jax_x64():
+    """reinforce_loss compares in float64 and asks for jax_enable_x64 first: on for this test only."""
+    import jax
+
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_every_checker_says_an_unfinished_answer_returned_none(name, jax_x64):
+    """An answer whose body is still `...` fails with the same helpful message in every chapter (not
+    a complaint about NaN, infinity, a shape or a failed finite difference, which None turns into)."""
+    assert len(CHECKERS) >= 11  # at least one checker per notebook
+    verdict = getattr(pg.check, name)(_unfinished)
+    assert not verdict
+    assert "returned None: is the `return` line missing?" in verdict.message, verdict.message

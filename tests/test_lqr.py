@@ -102,6 +102,64 @@ def test_pathwise_derivatives_average_to_the_exact_gradient():
     assert np.all(np.abs(z) < 4)
 
 
+def without_state_cost(lq: lqr.LQ) -> lqr.LQ:
+    return lqr.LQ(A=lq.A, B=lq.B, Q=np.zeros_like(lq.Q), R=lq.R, mean0=lq.mean0, cov0=lq.cov0, gamma=lq.gamma)
+
+
+def discounted_second_moment(lq: lqr.LQ, K, sigma, T) -> np.ndarray:
+    """X = sum_t gamma^t E[s_t s_t'] = -dJ/dQ (J is linear in Q), by central differences of J in Q."""
+    n, h = lq.n_states, 1e-4
+    X = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            E = np.zeros((n, n))
+            E[i, j] = E[j, i] = h  # Q stays symmetric: dJ = -h (X_ij + X_ji) off the diagonal
+            J = [lqr.expected_return(lqr.LQ(A=lq.A, B=lq.B, Q=lq.Q + sign * E, R=lq.R, mean0=lq.mean0,
+                                            cov0=lq.cov0, gamma=lq.gamma), K, sigma, T) for sign in (1, -1)]
+            X[i, j] = -(J[0] - J[1]) / (2 * h) / (1 if i == j else 2)
+    return X
+
+
+@pytest.mark.parametrize("lq, K", TASKS)
+@pytest.mark.parametrize("T", [None, 1, 7])
+def test_detached_expectations_against_finite_differences(lq, K, T):
+    sigma = 0.6
+    # "reward": the gradient of J without state costs, by finite differences of that J
+    fd = pg.gradcheck.finite_difference(lambda k: lqr.expected_return(without_state_cost(lq), k, sigma, T), K, eps=1e-6)
+    assert pg.gradcheck.relative_error(fd, lqr.detached_gradient(lq, K, sigma, T, "reward")) < 1e-6
+    # "all": -2 R K X with X = -dJ/dQ
+    X = discounted_second_moment(lq, K, sigma, T)
+    assert pg.gradcheck.relative_error(-2 * lq.R @ K @ X, lqr.detached_gradient(lq, K, sigma, T, "all")) < 1e-6
+    assert np.array_equal(lqr.detached_gradient(lq, K, sigma, T, "none"), lqr.policy_gradient(lq, K, sigma, T))
+    if T == 1:  # nothing downstream of s_0: every mode is the true gradient -2 R K S0
+        for detach in ("reward", "all"):
+            assert np.allclose(lqr.detached_gradient(lq, K, sigma, 1, detach), -2 * lq.R @ K @ lq.S0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("lq, K", TASKS[:2])
+def test_detached_expectations_match_monte_carlo(lq, K):
+    # per episode, numpy: "reward" = forward-mode gradient of the action costs (rewards_to_go on the task
+    # without state costs); "all" = -2 sum_t gamma^t R a_t s_t'
+    rng = np.random.default_rng(4)
+    sigma, N, T = 0.5, 4000, 25
+    s0, eps, w = lqr.sample_start(lq, N, rng), rng.standard_normal((N, T, lq.n_actions)), lq.gamma ** np.arange(T)
+    s, a, _ = lqr.rollout(lq, K, sigma, s0, eps)
+    samples = {"reward": lqr.rewards_to_go(without_state_cost(lq), K, sigma, s0, eps, w)[1][:, 0],
+               "all": -2 * np.einsum("ij,ntj,ntk,t->nik", lq.R, a, s[:, :-1], w)}
+    grad = lqr.policy_gradient(lq, K, sigma, T)
+    for detach, g in samples.items():
+        est = pg.montecarlo.as_estimate(g)
+        assert np.all(np.abs(est.mean - lqr.detached_gradient(lq, K, sigma, T, detach)) < 4 * est.stderr), detach
+        assert np.abs(est.mean - grad).max() > 10 * est.stderr.max(), detach  # and biased for grad J
+
+
+def test_bad_detach_is_refused():
+    lq, K = TASKS[0]
+    for bad in ("state", None, 1):
+        with pytest.raises(ValueError, match=rf"detach must be one of \('none', 'reward', 'all'\), got {bad!r}"):
+            lqr.detached_gradient(lq, K, 0.5, 10, bad)
+
+
 def test_inputs_are_copied_and_frozen():
     A = np.array([[1.0, 0.1], [0.0, 1.0]])
     lq = lqr.LQ(A=A, B=[[0.0], [0.1]], Q=np.eye(2), R=[[0.1]], mean0=[1.0, 0.0], cov0=np.zeros((2, 2)), gamma=0.9)

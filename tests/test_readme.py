@@ -32,10 +32,21 @@ def requirement_lines(path: Path) -> list[str]:
 
 
 def test_the_quick_start_runs_and_prints_what_the_readme_shows(capsys):
-    exec(compile(block("quick-start"), "README quick start", "exec"), {"__name__": "__readme__"})
+    scope = {"__name__": "__readme__"}
+    exec(compile(block("quick-start"), "README quick start", "exec"), scope)
     printed = capsys.readouterr().out  # and its own assert (estimate within 4 s.e.) held
     shown = re.search(r"<!-- /quick-start -->\s*```text\n(.*?)```", README, re.S)
     assert shown and printed == shown.group(1), f"README shows other output than:\n{printed}"
+    # it builds its MDP from arrays, and what it writes out is the book's short corridor
+    import numpy as np
+
+    import pgbook as pg
+
+    assert "pg.TabularMDP(P, R, rho=" in block("quick-start")
+    corridor, mdp = pg.envs.short_corridor(), scope["mdp"]
+    for name in ("P", "R", "rho", "gamma", "terminal"):
+        assert np.array_equal(getattr(mdp, name), getattr(corridor, name)), name
+    assert np.array_equal(scope["policy"].phi, pg.envs.short_corridor_features())
 
 
 def test_the_commands_ci_and_the_book_run_are_in_the_readme():
@@ -43,6 +54,8 @@ def test_the_commands_ci_and_the_book_run_are_in_the_readme():
     assert block("book-command").strip() == "python book/build.py"
     assert "python -m pgbook.student" in block("student-edition")
     assert "--allow-root" in README
+    assert re.search(r"pip install -r\s+requirements\.lock nbgitpuller==\d+\.\d+\.\d+`", README), \
+        "the JupyterHub recipe must pin nbgitpuller (it is not in the lock file)"
 
 
 def test_every_notebook_is_in_the_readme_table():
@@ -97,6 +110,41 @@ def test_pyproject_license_and_version():
         assert (ROOT / name).is_file(), name
     import pgbook
     assert Version(pgbook.__version__)  # the one version, read by setuptools
+
+
+def test_license_says_what_covers_every_folder_and_every_text():
+    """LICENSE names each folder of the repository and each prose file (a new one needs a line
+    there), and the third-party parts the built book ships."""
+    text = " ".join((ROOT / "LICENSE").read_text(encoding="utf-8").split())
+    ignored = {line.strip().strip("/") for line in (ROOT / ".gitignore").read_text().splitlines() if line.strip()}
+    folders = [p.name for p in ROOT.iterdir() if p.is_dir() and p.name not in ignored | {".git"}
+               and not p.name.endswith(".egg-info") and not p.name.startswith("_")]
+    assert {"pgbook", "tests", "book", "notebooks", ".ci", "binder"} <= set(folders)
+    for name in folders:
+        assert f"{name}/" in text, f"LICENSE does not say what license covers {name}/"
+    for path in [*ROOT.glob("*.md"), *(ROOT / name / "README.md" for name in folders)]:
+        if not path.exists():
+            continue
+        assert path.relative_to(ROOT).as_posix() in text, f"LICENSE does not say what license covers {path.name}"
+    for part in ("MathJax", "Apache License 2.0", "reveal.js", "SIL Open Font License 1.1", "BSD 3-Clause"):
+        assert part in text, part
+    assert "SPDX-License-Identifier: MIT AND CC-BY-4.0" in text
+    assert (ROOT / "LICENSE-CODE").read_text().strip() in (ROOT / "LICENSE").read_text()  # the MIT text
+
+
+def test_citation_cff_is_complete_and_agrees_with_the_package():
+    """CITATION.cff (Citation File Format 1.2.0): its required keys, and the version and licenses of
+    pyproject.toml. (It names no repository URL: none is published yet.)"""
+    yaml = pytest.importorskip("yaml")
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["message"] and cff["title"] and cff["authors"]
+    assert all(set(a) & {"name", "family-names"} for a in cff["authors"])
+    import pgbook
+
+    assert cff["version"] == pgbook.__version__
+    assert " AND ".join(cff["license"]) == PYPROJECT["project"]["license"]
+    assert README.startswith(f"# {cff['title']}\n")  # one title
 
 
 def pins(path: Path) -> dict[str, Version]:

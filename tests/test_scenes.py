@@ -1,6 +1,7 @@
 """Tests for pgbook.scenes: every scene draws exactly the data it was given, each kind of data on
 its own artist (the exact value where the exact value belongs, never the estimate), at lecture size
 and under 1.5 MB. Artists are found by their gid; `Movie.steps[i]` is the data step frame i shows."""
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -313,4 +314,65 @@ def test_sample_scenes_reject_bad_input(kwargs, match):
     args = dict(sigmas=SIGMAS, score=SCORE, pathwise=PATHWISE, exact=0.3) | kwargs
     with pytest.raises(ValueError, match=match):
         scenes.sigma_shrinks(**args)
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- trajectory_probabilities (02)
+THETA_TAU = np.linspace(-2, 2, 41)
+C_TAU = np.array([1.0, -1.0, 0.5, 0.0])  # trajectory j has log-probability theta C_TAU[j] - log-normaliser
+P_TAU = softmax(THETA_TAU[:, None] * C_TAU)  # (41, 4)
+DLOGP_TAU = C_TAU - P_TAU @ C_TAU[:, None]  # d log p_j / d theta = C_TAU[j] - sum_i p_i C_TAU[i]
+R_TAU = np.array([1.0, 1.0, 0.0, 2.0])
+J_TAU = P_TAU @ R_TAU
+SLOPE_TAU = (P_TAU * R_TAU * DLOGP_TAU).sum(axis=1)
+
+
+def test_returns_spread_only_within_groups_of_equal_returns():
+    R = np.array([1.0, 1.0, 0.0, 2.0])
+    np.testing.assert_allclose(scenes.spread_returns(R), [0.7, 1.3, 0.0, 2.0])  # 0.6 x the gap of 1
+    np.testing.assert_allclose(scenes.spread_returns([0.5, 0.5, 0.5]), [0.2, 0.5, 0.8])  # no gap: 1
+    np.testing.assert_allclose(scenes.spread_returns([0.0, 0.5, 0.5], width=0.4), [0.0, 0.4, 0.6])
+    np.testing.assert_array_equal(R, [1.0, 1.0, 0.0, 2.0])  # not modified
+
+
+def test_trajectory_scene_draws_probabilities_at_fixed_returns_and_the_tangent():
+    # the slope drawn is the finite-difference derivative of J: an independent check of SLOPE_TAU too
+    np.testing.assert_allclose(SLOPE_TAU[1:-1], (J_TAU[2:] - J_TAU[:-2]) / (THETA_TAU[2] - THETA_TAU[0]), atol=2e-3)
+    m = scenes.trajectory_probabilities(THETA_TAU, P_TAU, R_TAU, DLOGP_TAU, J_TAU, SLOPE_TAU, theta_label=r"\theta_1",
+                                        title="at {theta:.1f}, slope {slope:.2f}", n_frames=6)
+    assert m.steps[0] == 0 and m.steps[-1] == len(THETA_TAU) - 1 and len(m.steps) == m.n_frames
+    assert m.figure.axes[1].get_xlabel() == r"$\theta_1$"
+    np.testing.assert_allclose(m.figure.axes[0].get_xticks(), [0.0, 1.0, 2.0])  # a tick at every return
+    np.testing.assert_allclose(m.figure.axes[0].get_xlim(), (-0.5, 2.5))  # half a gap beyond the stems
+    for i in range(m.n_frames):
+        k = m.steps[i]
+        fig = m.at(i)
+        segments = np.array(artist(fig, "stems").get_segments())  # (4, 2 ends, xy)
+        np.testing.assert_allclose(segments[:, :, 0], np.tile([[0.7], [1.3], [0.0], [2.0]], 2))  # never move
+        np.testing.assert_allclose(segments[:, 1, 1], P_TAU[k])
+        np.testing.assert_allclose(segments[:, 0, 1], 0.0)
+        colours = artist(fig, "stems").get_colors()[:, :3]
+        rising = np.all(colours == matplotlib.colors.to_rgb(scenes.trajectories.RISING), axis=1)
+        np.testing.assert_array_equal(rising, DLOGP_TAU[k] >= 0)
+        np.testing.assert_allclose(artist(fig, "J").get_offsets(), [[J_TAU[k], 0.0]])
+        (t0, t1), (y0, y1) = artist(fig, "tangent").get_data()
+        assert (y1 - y0) / (t1 - t0) == pytest.approx(SLOPE_TAU[k]) and t0 < THETA_TAU[k] < t1
+        assert y0 + SLOPE_TAU[k] * (THETA_TAU[k] - t0) == pytest.approx(J_TAU[k])  # through (theta_k, J_k)
+        np.testing.assert_allclose(artist(fig, "now").get_xydata(), [[THETA_TAU[k], J_TAU[k]]])
+        assert fig.axes[1].get_title() == f"at {THETA_TAU[k]:.1f}, slope {SLOPE_TAU[k]:.2f}"
+    np.testing.assert_allclose(artist(m.figure, "curve").get_ydata(), J_TAU)
+    assert_lecture_size(m)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(p=P_TAU[:, :3]), r"dlogp has shape \(41, 4\) but p has shape \(41, 3\)"),
+    (dict(R=R_TAU[:3]), "R has shape"),
+    (dict(J=J_TAU[:5]), "J has shape"),
+    (dict(theta=THETA_TAU[::-1]), "theta must increase"),
+    (dict(dlogp=DLOGP_TAU[0]), "dlogp must have 2 dimensions"),
+])
+def test_trajectory_scene_rejects_bad_input(kwargs, match):
+    args = dict(theta=THETA_TAU, p=P_TAU, R=R_TAU, dlogp=DLOGP_TAU, J=J_TAU, slope=SLOPE_TAU) | kwargs
+    with pytest.raises(ValueError, match=match):
+        scenes.trajectory_probabilities(**args)
     plt.close("all")

@@ -29,6 +29,12 @@ class Verdict:
         return ("**Correct.** " if self.ok else "**Not yet.** ") + self.message
 
 
+def returned_none(call: str) -> Verdict:
+    """The verdict on an unfinished answer: a function whose body is still the student edition's
+    `...` (or has no `return`) returns None, and saying so beats any message about its value."""
+    return Verdict(False, f"{call} returned None: is the `return` line missing?")
+
+
 def _as_array(name: str, answer) -> np.ndarray | None:
     try:
         arr = np.asarray(answer, dtype=np.float64)
@@ -41,6 +47,8 @@ def close(name: str, answer, expected, rtol: float = 1e-6, atol: float = 1e-9,
           hints: Iterable[tuple[Callable[[np.ndarray], bool], str]] = ()) -> Verdict:
     """Compare a number or array with the expected one; `hints` are (test, text) pairs tried on a
     wrong answer, e.g. (lambda a: np.allclose(a, -expected), "check the sign")."""
+    if answer is None:  # np.asarray(None, float) is NaN: say what happened instead
+        return returned_none(name)
     expected = np.asarray(expected, dtype=np.float64)
     got = _as_array(name, answer)
     if got is None:
@@ -74,6 +82,8 @@ def function_matches(name: str, func: Callable, reference: Callable, inputs: Ite
             got = func(*args)
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{name}{_show(args)} raised {type(err).__name__}: {err}")
+        if got is None:
+            return returned_none(f"{name}{_show(args)}")
         got_arr = _as_array(name, got)
         if got_arr is None or got_arr.shape != expected.shape:
             shape = "not an array of numbers" if got_arr is None else f"shape {got_arr.shape}"

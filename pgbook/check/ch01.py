@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _fmt, close
+from ._core import Verdict, _fmt, close, returned_none
 
 __all__ = ["bandit_gradient"]
 
@@ -44,7 +44,7 @@ def bandit_gradient(func) -> Verdict:
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"bandit_gradient{args} raised {type(err).__name__}: {err}")
         if got is None:
-            return Verdict(False, f"bandit_gradient{args} returned None: is the `return` line missing?")
+            return returned_none(f"bandit_gradient{args}")
         pi = softmax(theta)
         r_bar = pi @ r
         mistakes = (  # what a typical mistake computes instead, and what to say about it

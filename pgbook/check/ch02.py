@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from ._core import Verdict, close
+from ._core import Verdict, close, returned_none
 
 __all__ = ["enumerated_gradient"]
 
@@ -73,7 +73,7 @@ def enumerated_gradient(func) -> Verdict:
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{where} enumerated_gradient raised {type(err).__name__}: {err}")
         if got is None:
-            return Verdict(False, f"{where} enumerated_gradient returned None: is the `return` line missing?")
+            return returned_none(f"{where} enumerated_gradient")
         mistakes = (  # what a typical mistake computes instead (computed only for a wrong answer)
             (dict(dynamics=False), "p(tau) is missing the dynamics. P(s'|s, a) drops out of grad log p(tau), "
                                    "but not out of p(tau): weight each trajectory by its full probability."),

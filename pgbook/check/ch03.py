@@ -13,7 +13,7 @@ from math import sqrt
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["central_difference", "standard_error"]
 
@@ -68,7 +68,7 @@ def _call(name: str, func, args: tuple, where: str):
     except Exception as err:  # a learner's bug is reported, not raised
         return None, Verdict(False, f"{name} raised {type(err).__name__} {where}: {err}")
     if result is None:
-        return None, Verdict(False, f"{name} returned None {where}: write its body and `return` the answer.")
+        return None, returned_none(f"{name} {where}")
     return result, None
 
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["book_baseline_update"]
 
@@ -140,6 +140,8 @@ def book_baseline_update(func) -> Verdict:
             out = func(*args)
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{call} raised {type(err).__name__}: {err}")
+        if out is None:
+            return returned_none(call)
         inputs = ("theta", "w", "states", "actions", "rewards")
         for name, given, kept in zip(inputs, args[1:6], (case.theta, case.w, case.states, case.actions, case.rewards)):
             if not np.array_equal(given, kept):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["optimal_baseline"]
 
@@ -102,7 +102,7 @@ def optimal_baseline(func) -> Verdict:
             with np.errstate(divide="ignore", invalid="ignore"):
                 answer = func(g, B)
                 if answer is None:
-                    return Verdict(False, f"{call} returned None: is the `return` missing?")
+                    return returned_none(call)
                 got = np.asarray(answer, dtype=np.float64)
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{call} raised {type(err).__name__}: {err}")

@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from ._core import Verdict, _as_array, _fmt
+from ._core import Verdict, _as_array, _fmt, returned_none
 
 __all__ = ["one_draw_gradients"]
 
@@ -110,6 +110,8 @@ def one_draw_gradients(func) -> Verdict:
             got = func(f, df, mu, log_sigma, eps.copy())
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{where}: one_draw_gradients raised {type(err).__name__}: {err}")
+        if got is None:
+            return returned_none(f"{where}, one_draw_gradients")
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             length = f" of length {len(got)}" if hasattr(got, "__len__") else ""
             return Verdict(False, f"{where}: one_draw_gradients should return a pair (score, pathwise), "

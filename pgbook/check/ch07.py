@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _as_array, _fmt
+from ._core import Verdict, _as_array, _fmt, returned_none
 
 __all__ = ["expected_episode_length"]
 
@@ -77,6 +77,8 @@ def expected_episode_length(func) -> Verdict:
                                   f"states out of the system: they are never left, so I - P_pi is singular there.")
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"on {name} your function raised {type(err).__name__}: {err}")
+        if got is None:  # np.asarray(None, float) is NaN: without this the message would be about infinity
+            return returned_none(f"on {name} your function")
         arr = _as_array("answer", got)
         if arr is None:
             return Verdict(False, f"on {name} your function returned {type(got).__name__}, expected a number.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["reward_to_go_loss"]
 
@@ -89,13 +89,18 @@ def reward_to_go_loss(loss) -> Verdict:
         expected = -reinforce_gradient(episodes, policy, theta, gamma, returns="reward_to_go").mean
 
         def value(t):
-            out = np.asarray(loss(episodes, policy, t, gamma), dtype=np.float64)
+            out = loss(episodes, policy, t, gamma)
+            if out is None:  # as a float array None is NaN, and finite differences would say only that
+                raise _ReturnedNone
+            out = np.asarray(out, dtype=np.float64)
             if out.shape != ():
                 raise _NotScalar(out.shape)
             return float(out)
 
         try:
             got = finite_difference(value, theta)
+        except _ReturnedNone:
+            return returned_none(f"on {name} your loss")
         except _NotScalar as err:
             return Verdict(False, f"on {name} your loss returned shape {err.args[0]}; a loss is one number "
                                   f"(sum over steps, mean over episodes).")
@@ -117,3 +122,7 @@ def reward_to_go_loss(loss) -> Verdict:
 
 class _NotScalar(Exception):
     """The learner's loss returned an array instead of one number."""
+
+
+class _ReturnedNone(Exception):
+    """The learner's loss returned None (an unfinished body)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["gae_advantages"]
 
@@ -59,7 +59,7 @@ def gae_advantages(func) -> Verdict:
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"{call} raised {type(err).__name__}: {err}")
         if answer is None:
-            return Verdict(False, f"{call} returned None: the function should return the advantages, one per step.")
+            return returned_none(call)
         if got.shape != expected.shape:
             return Verdict(False, f"{call} returned shape {got.shape}, expected {expected.shape}: one advantage "
                                   f"per step of the episode.")

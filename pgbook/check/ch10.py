@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["clipped_objective", "trust_region_step"]
 
@@ -48,7 +48,7 @@ def trust_region_step(func) -> Verdict:
         try:
             w = func(F.copy(), g.copy(), delta)
             if w is None:
-                return Verdict(False, "trust_region_step returned None: replace the ... with your answer.")
+                return returned_none(f"trust_region_step {where}")
             w = np.asarray(w, dtype=np.float64)
         except np.linalg.LinAlgError as err:
             return Verdict(False, f"trust_region_step raised LinAlgError {where}: {err}. A Fisher matrix of a "
@@ -110,7 +110,7 @@ def clipped_objective(func) -> Verdict:
         try:
             got = func(r.copy(), A.copy(), eps)
             if got is None:
-                return Verdict(False, "clipped_objective returned None: replace the ... with your answer.")
+                return returned_none(f"clipped_objective(ratio, advantage, eps={eps})")
             got = np.asarray(got, dtype=np.float64)
         except Exception as err:  # a learner's bug is reported, not raised
             advice = (" Use the elementwise np.minimum and np.clip (not Python's min, max or an if), so that "

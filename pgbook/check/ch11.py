@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Verdict, _fmt
+from ._core import Verdict, _fmt, returned_none
 
 __all__ = ["reinforce_loss"]
 
@@ -76,14 +76,25 @@ def reinforce_loss(loss) -> Verdict:
         return Verdict(False, 'run jax.config.update("jax_enable_x64", True) first: the check compares in float64.')
     lq, K, sigma, s0, eps, weights = args = _task()
     expected = -_reinforce(*args)
-    grad = jax.grad(loss, argnums=1)
+
+    def checked(*a):  # jax.grad of None fails with a message about scalars: say what happened instead
+        out = loss(*a)
+        if out is None:
+            raise _ReturnedNone
+        return out
+
+    grad = jax.grad(checked, argnums=1)
     try:  # compiled once for all episodes if the function allows it; eagerly otherwise. It runs once
         # on 60 steps, so compiling fast matters, not running fast: no LLVM optimisation (~30% cheaper)
         got = np.asarray(jax.jit(jax.vmap(grad, in_axes=(None, None, None, 0, 0, None)), static_argnums=0,
                                  compiler_options={"xla_backend_optimization_level": 0})(*args))
+    except _ReturnedNone:
+        return returned_none("loss(lq, K, sigma, s0, eps, weights)")
     except Exception:
         try:
             got = np.stack([np.asarray(grad(lq, K, sigma, s0[i], eps[i], weights)) for i in range(len(s0))])
+        except _ReturnedNone:
+            return returned_none("loss(lq, K, sigma, s0, eps, weights)")
         except Exception as err:  # a learner's bug is reported, not raised
             return Verdict(False, f"jax.grad(loss, argnums=1) raised {type(err).__name__}: {err}")
     if got.shape != expected.shape:
@@ -100,3 +111,7 @@ def reinforce_loss(loss) -> Verdict:
                 return Verdict(False, f"Your gradient matches a known mistake{where}: {hint}")
     i = int(np.argmax(~np.all(np.isclose(got, expected, rtol=RTOL, atol=ATOL), axis=(1, 2))))
     return Verdict(False, f"On test episode {i} the gradient is {_fmt(got[i])}, expected {_fmt(expected[i])}.")
+
+
+class _ReturnedNone(Exception):
+    """The learner's loss returned None (an unfinished body)."""
