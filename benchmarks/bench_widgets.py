@@ -1,10 +1,11 @@
-"""Benchmark of the four live explorers (prints measured figures; nothing is asserted).
+"""Benchmark of the six live explorers (prints measured figures; nothing is asserted).
 
     python benchmarks/bench_widgets.py
 
 For each explorer of `pgbook.widgets` this builds the real ipywidgets explorer and releases its
 sliders one after another in a fixed, realistic order (mostly the main sliders, now and then a new
-seed or baseline, whose pool of episodes is then computed for the first time). Setting a control's
+seed, baseline, critic or batch, whose pool of episodes or table of variances is then computed for the
+first time). Setting a control's
 value runs exactly what a release runs in a notebook: the figure function of `pgbook.explorers` on
 the explorer's figure (compute + update the artists), the redraw (blitting), the JPEG encoding and
 the hand-over to the image widget. Printed per explorer: the median wall-clock time over the
@@ -39,13 +40,21 @@ RELEASES = {  # explorer: [(control, value), ...], released in this order
                                                       ("problem", "short corridor"), ("batch_size", 16)],
     "score_vs_pathwise_explorer (06)": [("sigma", s) for s in (0.2, 0.1, 0.05, 0.02, 0.01, 1.0, 2.0, 0.5)]
     + [("width", w) for w in (1.0, 0.1, 0.001, 0.0, 0.3)] + [("seed", s) for s in (1, 2)] + [("sigma", 0.05)],
+    "gae_explorer (09)": [("lam", x) for x in (0.9, 0.95, 1.0, 0.5, 0.0, 0.25)]
+    + [("batch_size", b) for b in (1, 4, 128, 1024, 256, 8)] + [("critic", "TD(0), 100 episodes")]
+    + [("lam", x) for x in (0.7, 0.9)] + [("batch_size", b) for b in (64, 2)] + [("critic", "exact V")]
+    + [("lam", 1.0), ("batch_size", 32)],
+    "ppo_explorer (10)": [("clip", c) for c in (0.1, 0.05, 0.3, "none", 0.5, 0.2)]
+    + [("alpha", a) for a in (0.005, 0.01, 0.001, 0.002)] + [("n_epochs", e) for e in (50, 200, 100)]
+    + [("clip", 0.1), ("alpha", 0.005), ("seed", 3), ("clip", 0.2), ("n_epochs", 150)],
 }
 
 
 def controls(ui) -> dict:
     names = {"episodes N": "n_episodes", "step ε": "eps", "step size α": "alpha", "batch size": "batch_size",
              "updates": "n_updates", "offset": "reward_offset", "batch size N": "batch_size", "σ": "sigma",
-             "cost width w": "width"}
+             "cost width w": "width", "λ": "lam", "batch size B": "batch_size", "clip ε": "clip",
+             "epochs": "n_epochs", "batch seed": "seed"}
     return {names.get(c.description, c.description): c for c in ui.children[0].children}
 
 
@@ -96,9 +105,9 @@ def old_bandit_callback(repeats: int = 10) -> float:
 if __name__ == "__main__":
     pg.plots.use_style()
     makers = [widgets.gradient_check_explorer, widgets.bandit_explorer, widgets.baseline_explorer,
-              widgets.score_vs_pathwise_explorer]
+              widgets.score_vs_pathwise_explorer, widgets.gae_explorer, widgets.ppo_explorer]
     figures = [explorers.gradient_check_figure, explorers.bandit_learning_figure, explorers.baseline_cloud_figure,
-               explorers.score_vs_pathwise_figure]
+               explorers.score_vs_pathwise_figure, explorers.gae_tradeoff_figure, explorers.ppo_epochs_figure]
     print(f"{'explorer':<34}{'releases':>9}{'median':>9}{'(CPU)':>8}{'slowest':>9}{'target':>8}   "
           f"median parts: callback + redraw + JPEG")
     for (name, moves), make, figure in zip(RELEASES.items(), makers, figures):

@@ -1,4 +1,4 @@
-"""Live explorers: sliders over the figures of `pgbook.explorers` (a helper module; notebooks 03 to 06).
+"""Live explorers: sliders over the figures of `pgbook.explorers` (a helper module; notebooks 03 to 06, 09, 10).
 
 Each explorer is a row of controls above an image. Releasing a slider (`continuous_update=False`:
 one redraw per release, not one per pixel dragged) calls the explorer's figure function on the
@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Callable
 import matplotlib.pyplot as plt
 
 from . import explorers
-from .explorers import bandit_learning, baseline_cloud, score_vs_pathwise, view_of
+from ._boxes import labelled_vbox
+from .explorers import bandit_learning, baseline_cloud, gae_tradeoff, ppo_epochs, score_vs_pathwise, view_of
 
 if TYPE_CHECKING:
     from ipywidgets import VBox
 
 RELEASED = dict(continuous_update=False)  # sliders redraw when released, not while dragged
+# what an explorer shows where widgets cannot render (before its cell is run, in a static view)
+EXPLORER_TEXT = "live explorer: run this cell for sliders; the figure below shows representative settings"
 
 
 def explorer(figure: Callable, controls: dict) -> VBox:
@@ -48,7 +51,7 @@ def explorer(figure: Callable, controls: dict) -> VBox:
         c.style.description_width = "initial"
         c.observe(redraw, names="value")
     row = w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap"))
-    return w.VBox([row, message, image])
+    return labelled_vbox([row, message, image], EXPLORER_TEXT)
 
 
 def gradient_check_explorer() -> VBox:
@@ -98,3 +101,32 @@ def score_vs_pathwise_explorer() -> VBox:
                                 description="σ"),
         width=w.SelectionSlider(**RELEASED, options=steepness, value=0.01, description="cost width w"),
         seed=w.IntSlider(**RELEASED, value=0, min=0, max=9, description="seed")))
+
+
+def gae_explorer() -> VBox:
+    """Notebook 09: critic, GAE lambda and batch size (`explorers.gae_tradeoff_figure`)."""
+    import ipywidgets as w
+
+    return explorer(explorers.gae_tradeoff_figure, dict(
+        critic=w.Dropdown(options=list(gae_tradeoff.CRITICS), value="TD(0), 20 episodes", description="critic"),
+        lam=w.SelectionSlider(**RELEASED, options=list(gae_tradeoff.LAMBDAS), value=0.8, description="λ"),
+        batch_size=w.SelectionSlider(**RELEASED, options=list(gae_tradeoff.BATCH_SIZES), value=32,
+                                     description="batch size B")))
+
+
+def ppo_explorer() -> VBox:
+    """Notebook 10: clip epsilon, step size, epochs, batch seed (`explorers.ppo_epochs_figure`)."""
+    import ipywidgets as w
+
+    # a selection's value cannot be None (ipywidgets reads None as "nothing selected"): "none" stands for it
+    clips = [("none", "none") if c is None else (f"{c:g}", c) for c in ppo_epochs.CLIPS]
+
+    def figure(clip, **kw):
+        return explorers.ppo_epochs_figure(clip=None if clip == "none" else clip, **kw)
+
+    return explorer(figure, dict(
+        clip=w.SelectionSlider(**RELEASED, options=clips, value=0.2, description="clip ε"),
+        alpha=w.SelectionSlider(**RELEASED, options=[(f"{a:g}", a) for a in ppo_epochs.ALPHAS], value=0.002,
+                                description="step size α"),
+        n_epochs=w.IntSlider(**RELEASED, value=100, min=10, max=ppo_epochs.MAX_EPOCHS, step=10, description="epochs"),
+        seed=w.IntSlider(**RELEASED, value=10, min=0, max=19, description="batch seed")))

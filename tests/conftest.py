@@ -131,7 +131,11 @@ _STATIC_CHECKS = r"""
     const m = value.match(TEX);
     if (m) rawTex.push(`${where(block)} ... ${value.slice(Math.max(0, m.index - 30), m.index + 50)}`);
   }
-  return {images: images.length, loading, broken, players, rawTex};
+  // a widget's text/plain where it did not render: "VBox(children=(HBox(children=(IntSlider(..."
+  const rawWidgets = [...root.querySelectorAll('pre, .jp-RenderedText')]
+    .filter(el => !el.closest('.cm-editor, .jp-InputArea-editor') && /\b[HV]Box\(children=/.test(el.textContent))
+    .map(where);
+  return {images: images.length, loading, broken, players, rawTex, rawWidgets};
 }
 """
 
@@ -225,7 +229,8 @@ def plays_on_screen(page, scope: str | None, index: int, timeout: float = 2.0) -
 def rendering_problems(page, scope: str | None, name: str, timeout: float = 15.0,
                        on_screen: bool = True) -> tuple[list[str], bool]:
     """What is wrong with what a reader sees in `scope` once it has settled, one line each: broken
-    images, raw TeX, JavaScript animation players, animations whose frames do not change or that stop.
+    images, raw TeX, JavaScript animation players, raw widget reprs, animations whose frames do not
+    change or that stop.
     With `on_screen`, also whether the first animation changes between two screenshots.
 
     Returns (problems, whether an animation was checked on screen). Every animation's frames are
@@ -238,6 +243,7 @@ def rendering_problems(page, scope: str | None, name: str, timeout: float = 15.0
     problems += [f"{name}: raw TeX {t}" for t in state["rawTex"]]
     problems += [f"{name}: JavaScript animation player (store an APNG as image/png) {p}"
                  for p in state["players"]]
+    problems += [f"{name}: raw widget repr (label the box, pgbook._boxes) {w}" for w in state["rawWidgets"]]
     movies = animations(page, scope)
     problems += [f"{name}: animation {m['src']} does not move: {m}" for m in movies
                  if not (m["frames"] == m["declared"] and m["moves"])]

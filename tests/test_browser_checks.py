@@ -27,6 +27,7 @@ PAGE = f"""<!DOCTYPE html><html><body>
 <div id="clean">
   <p>Typeset math is fine, and so is code: <code>$\\theta$ or \\(x\\)</code></p>
   <pre>print("$$")</pre>
+  <pre>live explorer: run this cell for sliders; the figure below shows representative settings</pre>
   <img src="{png([frame(10)])}">
   <img src="{png([frame(10), frame(120), frame(240)])}">
 </div>
@@ -38,6 +39,7 @@ PAGE = f"""<!DOCTYPE html><html><body>
   <img src="{png([frame(50, 0), frame(150, 0), frame(250, 0)])}">  <!-- frames differ, but unseen -->
   <img src="{png([frame(10), frame(240)], plays=1)}">  <!-- moves once, then stops -->
   <div class="animation"><img src="{png([frame(90)])}"></div>
+  <pre>VBox(children=(HBox(children=(IntSlider(value=0, description='frame'),)),))</pre>
 </div>
 <div id="elsewhere">  <!-- other hosts, by name and by address: both blocked (the chromium fixture) -->
   <img src="https://cdn.example.org/logo.png">
@@ -54,6 +56,7 @@ def test_the_checks_find_every_planted_fault_and_nothing_else(chromium, browser_
     page.goto(f"{origin}/check.html")
     clean = browser_checks.settled_state(page, "#clean", timeout=3)
     assert clean["images"] == 2 and not clean["broken"] and not clean["rawTex"] and not clean["players"]
+    assert not clean["rawWidgets"]
     moving = browser_checks.animations(page, "#clean")
     assert [(m["index"], m["declared"], m["frames"], m["moves"]) for m in moving] == [(1, 3, 3, True)]
     assert browser_checks.plays_on_screen(page, "#clean", 1)
@@ -66,6 +69,7 @@ def test_the_checks_find_every_planted_fault_and_nothing_else(chromium, browser_
     assert len(faulty["broken"]) == 1 and "nowhere.png" in faulty["broken"][0]
     assert len(faulty["rawTex"]) == 3
     assert len(faulty["players"]) == 1
+    assert len(faulty["rawWidgets"]) == 1 and "IntSlider" in faulty["rawWidgets"][0]
     faulty_movies = browser_checks.animations(page, "#faulty")
     assert [(m["frames"], m["moves"], m["plays"]) for m in faulty_movies] == [(3, False, 0), (2, True, 1)]
     assert log["http_errors"] == [f"{origin}/nowhere.png (404)"]
@@ -73,7 +77,8 @@ def test_the_checks_find_every_planted_fault_and_nothing_else(chromium, browser_
     # all of it in one call, as the book's and JupyterLab's tests use it
     assert browser_checks.rendering_problems(page, "#clean", "clean", timeout=0) == ([], True)
     problems, _ = browser_checks.rendering_problems(page, "#faulty", "faulty", timeout=0, on_screen=False)
-    kinds = ["broken image", "raw TeX", "JavaScript animation player", "does not move", "plays 1 time(s), then stops"]
+    kinds = ["broken image", "raw TeX", "JavaScript animation player", "raw widget repr", "does not move",
+             "plays 1 time(s), then stops"]
     assert sorted(next(k for k in kinds if k in p) for p in problems) == sorted(kinds + ["raw TeX"] * 2)
 
     elsewhere = browser_checks.settled_state(page, "#elsewhere", timeout=0)

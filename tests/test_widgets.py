@@ -12,7 +12,8 @@ from scipy import integrate, stats
 
 import pgbook as pg
 from pgbook import explorers, learn, widgets
-from pgbook.explorers import bandit_learning, baseline_cloud, gradient_check, score_vs_pathwise, view_of
+from pgbook.explorers import (bandit_learning, baseline_cloud, gae_measure, gae_tradeoff, gradient_check, ppo_epochs,
+                              score_vs_pathwise, view_of)
 
 
 @pytest.fixture(autouse=True)
@@ -271,6 +272,155 @@ def test_score_vs_pathwise_rejects_bad_settings():
         explorers.score_vs_pathwise_figure(sigma="0.5")
 
 
+# ---- 09: GAE's bias-variance trade-off -----------------------------------------------------------
+
+def td_error_samples(critic_V):
+    """GAE(0) gradient samples of the explorer's pool written out with numpy, step by step: the TD errors
+    delta_t = r_t + gamma V(s_t+1) - V(s_t) (0 after the last step), weights gamma^t delta_t, and
+    g_i[s, a] = sum_t w_t (1[a_t = a] - pi(a|s_t)) over the steps of episode i in s."""
+    mdp, policy, theta, _ = gae_measure.problem()
+    ep, pi = gae_measure.pool(), policy.probs(theta)
+    v = critic_V[ep.step_state]
+    after = ep.next_step >= 0
+    v_next = np.where(after, critic_V[ep.step_state[np.where(after, ep.next_step, 0)]], 0.0)
+    w = mdp.gamma ** ep.step_time * (ep.step_reward + mdp.gamma * v_next - v)
+    W = np.zeros((ep.n_episodes, mdp.n_states, mdp.n_actions))
+    np.add.at(W, (ep.step_episode, ep.step_state, ep.step_action), w)
+    return (W - W.sum(axis=2, keepdims=True) * pi).reshape(ep.n_episodes, -1)
+
+
+def test_gae_figure_draws_the_exact_bias_and_the_measured_variance():
+    critic, B = "TD(0), 20 episodes", 32
+    fig = explorers.gae_tradeoff_figure(critic, 0.8, B)
+    ax, bx = fig.axes
+    mdp, policy, theta, _ = gae_measure.problem()
+    V_c = gae_measure.critic_values(critic)
+    # grad J by finite differences of the exact J, and E[g] at lambda = 0 as a direct sum over (s, a):
+    # sum_s d(s) sum_a pi(a|s) D(s, a) grad log pi(a|s), D the expected TD error with these values
+    fd = pg.gradcheck.finite_difference(lambda t: pg.exact.expected_return(mdp, policy, t), theta, eps=1e-5)
+    pi = policy.probs(theta)
+    d = pg.exact.evaluate(mdp, pi).d
+    D = mdp.R + mdp.gamma * mdp.P @ np.where(mdp.terminal, 0.0, V_c) - V_c[:, None]
+    expected0 = np.einsum("s,sa,sa,saij->ij", d, pi, D, policy.score(theta))
+    bias = drawn(ax, "bias2").get_ydata()
+    np.testing.assert_allclose(bias[0], np.sum((expected0 - fd) ** 2), rtol=1e-5)
+    assert bias[-1] == gae_tradeoff.FLOOR  # lambda = 1: unbiased whatever the critic, drawn on the floor
+    # the variance of a batch: tr Cov / B of the per-episode samples, at lambda = 1 by reinforce_gradient with
+    # the critic as a state baseline (G_t - V(s_t)), at lambda = 0 by the TD errors written out above
+    g1 = pg.estimators.reinforce_gradient(gae_measure.pool(), policy, theta, mdp.gamma, "reward_to_go", V_c).samples
+    var = drawn(ax, "variance").get_ydata()
+    np.testing.assert_allclose(var[-1], np.trace(np.cov(g1.reshape(len(g1), -1).T)) / B, rtol=1e-9)
+    np.testing.assert_allclose(var[0], np.trace(np.cov(td_error_samples(V_c).T)) / B, rtol=1e-9)
+    mse = drawn(ax, "mse").get_ydata()
+    np.testing.assert_allclose(mse[[0, -1]], np.sum((expected0 - fd) ** 2) * np.array([1, 0]) + var[[0, -1]], rtol=1e-5)
+    k, best = gae_measure.LAMBDAS.index(0.8), int(np.argmin(mse))
+    assert drawn(ax, "mse at lambda").get_xydata().tolist() == [[0.8, mse[k]]]
+    assert drawn(ax, "lowest mse").get_xydata().tolist() == [[gae_measure.LAMBDAS[best], mse[best]]]
+    # right: the MSE against B at lambda = 0.8 is its squared bias plus the per-episode variance over B
+    curve = drawn(bx, "mse vs B")
+    np.testing.assert_allclose(curve.get_ydata(), bias[k] + var[k] * B / curve.get_xdata(), rtol=1e-12)
+    assert title(bx) == f"B = {B}: MSE lowest at λ = {gae_measure.LAMBDAS[best]:g} (★)"
+
+
+def test_gae_formula_agrees_with_the_pool_and_the_exact_critic_is_unbiased():
+    mdp, policy, theta, grad = gae_measure.problem()
+    m = gae_measure.measure("exact V")
+    n_tests = len(gae_measure.LAMBDAS) * grad.size  # 5 standard errors over ~350 components (Bonferroni)
+    for k, lam in enumerate(gae_measure.LAMBDAS):
+        np.testing.assert_allclose(m.expected[k], grad.ravel(), rtol=1e-9, atol=1e-12)  # exact V: unbiased
+        seen = m.stderr[k] > 0
+        assert np.all(np.abs(m.mean[k] - grad.ravel())[seen] < 5 * m.stderr[k][seen]), (lam, n_tests)
+    fig = explorers.gae_tradeoff_figure("exact V", 0.5, 1024)
+    assert np.all(drawn(fig.axes[0], "bias2").get_ydata() == gae_tradeoff.FLOOR)
+    assert title(fig.axes[0]).startswith("λ = 0.5: MSE") and " = 0 + " in title(fig.axes[0])
+    td = gae_measure.measure("TD(0), 5 episodes")  # a poor critic: E[g] by the formula, checked by sampling
+    for k in range(len(gae_measure.LAMBDAS)):
+        seen = td.stderr[k] > 0
+        assert np.all(np.abs(td.mean[k] - td.expected[k])[seen] < 5 * td.stderr[k][seen])
+
+
+def test_gae_figure_rejects_bad_settings():
+    for kwargs, message in [(dict(critic="MC"), "critic must be one of"),
+                            (dict(lam=0.3), r"lam must be one of \(0.0, 0.25"),
+                            (dict(batch_size=3), r"batch_size must be one of \(1, 2, 4")]:
+        with pytest.raises(ValueError, match=message):
+            explorers.gae_tradeoff_figure(**kwargs)
+    with pytest.raises(TypeError, match="lam must be a real number, got bool"):
+        explorers.gae_tradeoff_figure(lam=True)
+    with pytest.raises(TypeError, match="batch_size must be an integer, got float"):
+        explorers.gae_tradeoff_figure(batch_size=32.0)
+    with pytest.raises(TypeError, match="critic must be a string"):
+        explorers.gae_tradeoff_figure(critic=["exact V"])
+    mdp, policy, theta, _ = gae_measure.problem()
+    V = np.zeros(mdp.n_states)
+    with pytest.raises(ValueError, match=r"lam must lie in \[0.*1.*\], got 1.5"):
+        gae_measure.expected_gae_gradient(mdp, policy, theta, V, 1.5)
+    with pytest.raises(ValueError, match=r"V_critic must hold one value per state, shape \(11,\), got \(10,\)"):
+        gae_measure.expected_gae_gradient(mdp, policy, theta, V[:10], 0.5)
+
+
+# ---- 10: PPO's epochs on one batch --------------------------------------------------------------
+
+def ppo_by_hand(seed, clip, alpha, n_epochs):
+    """The epochs the notebook's way: pg.ppo's gradient over the batch's steps, exact J and KL per epoch."""
+    mdp, policy, _ = ppo_epochs.corridor()
+    theta_old = np.array(ppo_epochs.THETA_OLD)
+    V_old = pg.exact.evaluate(mdp, policy.probs(theta_old)).V
+    batch = pg.rollout.sample_episodes(mdp, policy, theta_old, ppo_epochs.N_EPISODES, np.random.default_rng(seed),
+                                       max_steps=10_000)
+    adv = pg.estimators.gae(batch, V_old, 1.0, 1.0)
+    theta, J, kl, r = theta_old.copy(), [], [], []
+    for epoch in range(n_epochs + 1):
+        if epoch:
+            theta = theta + alpha * pg.ppo.clipped_surrogate_gradient(batch, policy, theta, theta_old, adv, 1.0, clip)
+        J.append(pg.exact.expected_return(mdp, policy, theta))
+        kl.append(pg.ppo.mean_kl(mdp, policy, theta_old, theta))
+        r.append(pg.ppo.step_ratios(batch, policy, theta, theta_old))
+    return np.array(J), np.array(kl), np.concatenate(r)
+
+
+def test_ppo_figure_draws_the_runs_of_the_plain_loop():
+    seed, clip, alpha, E = 3, 0.1, 0.005, 40
+    fig = explorers.ppo_epochs_figure(clip=clip, alpha=alpha, n_epochs=E, seed=seed)
+    ax, bx = fig.axes
+    J, kl, r = ppo_by_hand(seed, clip, alpha, E)
+    J_free, kl_free, _ = ppo_by_hand(seed, None, alpha, E)
+    np.testing.assert_allclose(drawn(ax, "J").get_ydata(), J, rtol=1e-9)
+    np.testing.assert_allclose(drawn(ax, "J: no clipping").get_ydata(), J_free, rtol=1e-9)
+    np.testing.assert_allclose(drawn(bx, "KL").get_ydata(), kl[1:], rtol=1e-7, atol=1e-15)
+    np.testing.assert_allclose(drawn(bx, "KL: no clipping").get_ydata(), kl_free[1:], rtol=1e-7, atol=1e-15)
+    assert drawn(ax, "J").get_xdata()[-1] == E and ax.get_xlim() == (0, E)
+    # at theta_old every ratio is 1, nothing is clipped: the first epoch is the same step with or without clipping
+    assert J[1] == pytest.approx(J_free[1], rel=1e-12) and J[1] != J[0]
+    mdp, policy, J_star = ppo_epochs.corridor()
+    assert J_star == pytest.approx(-(6 + 4 * np.sqrt(2)), rel=1e-12)  # Example 13.1's best state-blind policy
+    p_old = 1 / (1 + np.e)
+    edge = pg.ppo.mean_kl(mdp, policy, np.array(ppo_epochs.THETA_OLD), ppo_epochs.theta_at((1 + clip) * p_old))
+    np.testing.assert_allclose(drawn(bx, "KL at the clip").get_ydata(), [edge, edge], rtol=1e-9)
+    assert title(ax) == f"ε = 0.1, α = 0.005: final J = {J[-1]:.2f}"
+    assert title(bx) == f"largest KL {kl.max():.2g}; ratios in [{r.min():.2f}, {r.max():.2f}]"
+
+
+def test_ppo_figure_without_clipping_hides_the_clip_line():
+    fig = explorers.ppo_epochs_figure(clip=None, alpha=0.01, n_epochs=200)
+    ax, bx = fig.axes
+    np.testing.assert_array_equal(drawn(ax, "J").get_ydata(), drawn(ax, "J: no clipping").get_ydata())
+    assert not drawn(bx, "KL at the clip").get_visible()
+    assert title(ax).startswith("no clipping, α = 0.01: final J = ") and title(ax).endswith("(below the plot)")
+
+
+def test_ppo_figure_rejects_bad_settings():
+    for kwargs, message in [(dict(clip=1.5), r"clip must lie in \[1e-06, 1\], got 1.5"),
+                            (dict(alpha=0.0), r"alpha must lie in \[1e-05, 0.05\], got 0.0"),
+                            (dict(n_epochs=500), "n_epochs must be at most 200"),
+                            (dict(n_epochs=0), "n_epochs must be at least 1"),
+                            (dict(seed=-1), "seed must be at least 0")]:
+        with pytest.raises(ValueError, match=message):
+            explorers.ppo_epochs_figure(**kwargs)
+    with pytest.raises(TypeError, match="n_epochs must be an integer"):
+        explorers.ppo_epochs_figure(n_epochs=10.0)
+
+
 # ---- the live widgets -----------------------------------------------------------------------------
 
 def controls(ui):
@@ -286,6 +436,8 @@ def image_of(ui) -> np.ndarray:
     (widgets.bandit_explorer, ["step size α", "batch size", "updates", "offset", "seed"]),
     (widgets.baseline_explorer, ["problem", "returns", "baseline", "batch size N", "seed"]),
     (widgets.score_vs_pathwise_explorer, ["σ", "cost width w", "seed"]),
+    (widgets.gae_explorer, ["critic", "λ", "batch size B"]),
+    (widgets.ppo_explorer, ["clip ε", "step size α", "epochs", "batch seed"]),
 ])
 def test_explorers_have_their_sliders_and_redraw_on_release_only(make, names):
     ui = make()
@@ -293,6 +445,8 @@ def test_explorers_have_their_sliders_and_redraw_on_release_only(make, names):
     sliders = [c for c in controls(ui) if hasattr(c, "continuous_update")]
     assert sliders and not any(s.continuous_update for s in sliders)
     assert ui.children[2].format == "jpeg" and image_of(ui).shape[1] >= 900  # lecture width
+    # where widgets cannot render (before the cell runs, a static view) a reader sees its text/plain
+    assert ui._repr_mimebundle_()["text/plain"] == widgets.EXPLORER_TEXT
 
 
 def test_moving_a_slider_redraws_the_image_with_the_new_data():
@@ -307,12 +461,17 @@ def test_moving_a_slider_redraws_the_image_with_the_new_data():
     assert np.abs(after - drawn_afresh).mean() < 0.5  # ... and the one of the new setting
 
 
-def test_live_redraw_shows_the_same_picture_as_a_full_draw():
-    fig = explorers.gradient_check_figure(n_episodes=200, eps=1e-7)
+@pytest.mark.parametrize("figure, first, second", [
+    (explorers.gradient_check_figure, dict(n_episodes=200, eps=1e-7), dict(n_episodes=2000, eps=1e-3)),
+    (explorers.gae_tradeoff_figure, dict(), dict(critic="exact V", lam=0.25, batch_size=512)),
+    (explorers.ppo_epochs_figure, dict(), dict(clip=0.05, alpha=0.01, n_epochs=150)),
+])
+def test_live_redraw_shows_the_same_picture_as_a_full_draw(figure, first, second):
+    fig = figure(**first)
     plt.close(fig)
     v = view_of(fig)
     v.jpeg()  # the first render lays out and caches the background
-    explorers.gradient_check_figure(n_episodes=2000, eps=1e-3, axes=v.axes)
+    figure(**second, axes=v.axes)
     blitted = v.render().copy()
     fig.canvas.draw()  # everything, in z-order, from scratch
     full = np.asarray(fig.canvas.buffer_rgba())
