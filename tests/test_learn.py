@@ -190,9 +190,10 @@ def test_book_reinforce_handles_episodes_that_start_in_a_terminal_state():
 
 @pytest.mark.parametrize("alpha_w, scalar", [(None, False), (0.2, True)])
 @pytest.mark.parametrize("tabular", [True, False])
-def test_each_of_many_runs_is_the_plain_loop_with_its_own_generator(tabular, alpha_w, scalar):
+@pytest.mark.parametrize("n_actions", [2, 3])  # two actions take the engine's one-number-per-lane path
+def test_each_of_many_runs_is_the_plain_loop_with_its_own_generator(n_actions, tabular, alpha_w, scalar):
     # runs advance independently, run r drawing from rng.spawn(n_runs)[r]; step sizes differ per run
-    mdp, policy, theta0 = random_problem(5, tabular)
+    mdp, policy, theta0 = random_problem(5, tabular, n_actions)
     R, alphas = 7, np.linspace(0.1, 0.4, 7)
     theta0 = theta0 + np.random.default_rng(9).normal(size=(R,) + policy.theta_shape)  # one start per run
     run = learn.book_reinforce(mdp, policy, theta0, alphas, 40, R, np.random.default_rng(6), alpha_w=alpha_w,
