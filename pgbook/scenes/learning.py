@@ -3,12 +3,24 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.legend_handler import HandlerBase
+from matplotlib.patches import FancyArrow
+from matplotlib.quiver import Quiver
 
 from .._checks import as_float_array, check_probability
 from ..animation import Movie, animate, frame_indices
 from ..envs import GRID_MOVES, grid_coordinates
 from ..plots import CYCLE, EXACT_COLOR, FULL_WIDTH, LABELS, STYLE, legend
 from ._common import as_runs, same_shape
+
+
+class _ArrowKey(HandlerBase):
+    """A quiver's legend key drawn as an arrow in its colour (matplotlib draws it as a filled box)."""
+
+    def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+        return [FancyArrow(-xdescent, height / 2 - ydescent, width, 0, width=height / 5, head_width=height * 0.8,
+                           head_length=width / 3, length_includes_head=True, transform=trans,
+                           color=orig_handle.get_facecolor()[0])]
 
 
 def corridor_climb(p_grid, J_grid, p, J, slope=None, p_star=None, n_frames: int = 40, fps: float = 8) -> Movie:
@@ -48,7 +60,7 @@ def corridor_climb(p_grid, J_grid, p, J, slope=None, p_star=None, n_frames: int 
         if p_star is not None:
             for line in (ax.axvline, bx.axhline):
                 line(p_star, color=EXACT_COLOR, ls="--", lw=1.5, gid="p_star", label=r"$p^*$")
-        legend(ax, "below")
+        legend(ax, "below", handler_map={Quiver: _ArrowKey()})
         title = ax.set_title("")
 
         def update(i):
