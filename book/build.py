@@ -52,7 +52,6 @@ ROOT = BOOK.parent
 sys.path.insert(0, str(BOOK))
 import slides  # noqa: E402  (book/slides.py, the slide rules)
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 LIVE_NOTE = ('<p class="pgbook-live">Live widget: it needs Jupyter and a running kernel (open the '
              'notebook and run its cells). On this page, the static figure next to it shows the '
              'same thing.</p>')
@@ -106,7 +105,7 @@ def for_static_view(nb):
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            if WIDGET_VIEW in out.get("data", {}):
+            if slides.WIDGET_TYPE in out.get("data", {}):
                 out["data"] = {"text/html": LIVE_NOTE}
     return nb
 

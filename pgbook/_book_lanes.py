@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._episodes import backward_sums
 from .estimators import check_truncation
 from .exact import expected_length
 from .mdp import TabularMDP
@@ -227,7 +228,7 @@ class Lanes:
         t = np.arange(T.max())
         idx = self.base[rows, None] + t  # slots past an episode's end stay inside its lane: unused
         r = self.mdp.R.reshape(-1).take(self.A * self.bs.take(idx) + self.ba.take(idx)) * (t < T[:, None])
-        G = _rewards_to_go(r, self.mdp.gamma)
+        G = backward_sums(r, self.mdp.gamma)
         coef = G if self.alpha_w is not None else self.alpha[rows, None] * self.discounts[:t.size] * G
         self.bg.put(idx, coef)
         at = self.run[rows] * self.E + self.k[rows]
@@ -313,11 +314,3 @@ class Lanes:
         waiting = ~self.on & ~self.upd & ~self.dead  # lanes whose buffer was full: sample on
         self.on[waiting] = self.move[waiting] = True
 
-
-def _rewards_to_go(r: np.ndarray, gamma: float) -> np.ndarray:
-    """G_t = r_t + gamma G_{t+1} along each row of r (n, T) (zero padding at the end stays zero)."""
-    if gamma == 1.0:  # the book's examples: a reversed cumsum does the same additions
-        return np.cumsum(r[:, ::-1], axis=1)[:, ::-1]
-    from scipy.signal import lfilter  # imported here: scipy.signal takes ~0.5 s to import
-
-    return lfilter([1.0], [1.0, -gamma], r[:, ::-1], axis=1)[:, ::-1]

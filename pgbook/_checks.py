@@ -155,3 +155,11 @@ def check_rng(rng, name: str = "rng") -> np.random.Generator:
         raise TypeError(f"{name} must be a numpy Generator, got {type(rng).__name__} {_short(rng)}; "
                         f"make one with np.random.default_rng(seed)")
     return rng
+
+
+def same_shape(**arrays) -> None:
+    """ValueError naming the first array whose shape differs from the first one's."""
+    (first, a), *rest = arrays.items()
+    for name, b in rest:
+        if np.shape(b) != np.shape(a):
+            raise ValueError(f"{name} has shape {np.shape(b)} but {first} has shape {np.shape(a)}; expected equal")

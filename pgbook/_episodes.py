@@ -23,6 +23,16 @@ _ARRAYS = ("step_episode", "step_state", "step_action", "step_reward", "offsets"
 _REWARD_FREE = ("lengths", "step_time", "next_step", "_flat", "_visit_index", "mask", "states", "actions")
 
 
+def backward_sums(x: np.ndarray, c: float) -> np.ndarray:
+    """y_t = x_t + c y_{t+1} along the last axis of a padded array x (..., T), y = 0 after the end
+    (zero padding at the end stays zero): with x = rewards and c = gamma, the rewards to go G_t.
+    A recursion, not sum_t' c^(t'-t) x_t' / c^t, which divides by c^t = 0 for long rows and small c."""
+    if c == 1.0:  # the book's examples: a reversed cumsum does the same additions
+        return np.cumsum(x[..., ::-1], axis=-1)[..., ::-1]
+    from scipy.signal import lfilter  # imported here: scipy.signal takes ~0.5 s to import
+
+    return lfilter([1.0], [1.0, -c], x[..., ::-1], axis=-1)[..., ::-1]
+
 class Episodes:
     """A batch of N episodes, compact and time-major (module docstring); read-only.
 

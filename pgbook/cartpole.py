@@ -35,6 +35,7 @@ import numpy as np
 import optax
 
 from ._checks import check_int, check_positive_int, check_real, check_rng
+from ._episodes import backward_sums
 
 T_MAX = 500  # CartPole-v1's time limit; every batch is padded to it, so `update` compiles once
 DTYPE = np.float32  # CartPole's observations are float32; float32 networks train twice as fast
@@ -99,8 +100,7 @@ def returns_to_go(mask, cut, bootstrap, gamma: float) -> np.ndarray:
     mask = np.asarray(mask, bool)
     final = np.arange(mask.shape[-1]) == mask.sum(axis=-1, keepdims=True) - 1  # step L - 1
     r = mask + final * gamma * np.where(cut, bootstrap, 0.0)[..., None]
-    disc = gamma ** np.arange(mask.shape[-1])
-    return (np.cumsum((r * disc)[..., ::-1], axis=-1)[..., ::-1] / disc).astype(DTYPE)
+    return backward_sums(r, gamma).astype(DTYPE)  # G_t = r_t + gamma G_{t+1}
 
 
 def loss(params, obs, actions, mask, G):

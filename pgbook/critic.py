@@ -20,23 +20,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_positive_int, check_real, check_rng
+from ._estimator_inputs import fits
 from .exact import expected_length
-from .learn import BookRun
+from .learn import BookRun, _per_run
 from .mdp import TabularMDP
 from .policies import SoftmaxPolicy, log_softmax
 from .rollout import Episodes, categorical_table, draw
 
 __all__ = ["actor_critic", "td0"]
-
-
-def _per_run(name: str, x: ArrayLike, n_runs: int, shape: tuple[int, ...]) -> np.ndarray:
-    """x shared by every run (shape) or one per run (n_runs, *shape), as a fresh (n_runs, *shape) array."""
-    x = as_float_array(name, x)
-    if x.shape == shape:
-        return np.repeat(x[None], n_runs, axis=0)
-    if x.shape != (n_runs,) + shape:
-        raise ValueError(f"{name} has shape {x.shape}, expected {shape} or (n_runs, ...) = {(n_runs,) + shape}")
-    return x
 
 
 def td0(episodes: Episodes, V0: ArrayLike, gamma: float, alpha: float, n_runs: int = 1) -> np.ndarray:
@@ -58,8 +49,7 @@ def td0(episodes: Episodes, V0: ArrayLike, gamma: float, alpha: float, n_runs: i
         raise ValueError(f"td0: {episodes.truncated.sum()} of {episodes.n_episodes} episodes were cut at max_steps = "
                          f"{episodes.max_steps} before reaching a terminal state, so the value after their last "
                          f"step is unknown: sample them with a larger max_steps")
-    if episodes.n_steps and episodes.step_state.max() >= V.shape[1]:
-        raise ValueError(f"the episodes visit state {episodes.step_state.max()}, but V0 has only {V.shape[1]} states")
+    fits(episodes, n_states=V.shape[1], what="V0")
     E = episodes.n_episodes // R
     order = np.lexsort((episodes.step_time, episodes.step_episode))  # episode by episode, step by step
     i, s, r = episodes.step_episode[order], episodes.step_state[order], episodes.step_reward[order]

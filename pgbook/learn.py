@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._book_lanes import Lanes, refuse_cut
 from ._checks import as_float_array, check_positive_int, check_real, check_rng
@@ -64,15 +65,14 @@ class BookRun(NamedTuple):
     stopped: np.ndarray
 
 
-def _start(policy: SoftmaxPolicy, theta0, n_runs: int) -> np.ndarray:
-    """theta0 of shape theta_shape (shared) or (n_runs, *theta_shape): a fresh (n_runs, ...) copy."""
-    theta0 = as_float_array("theta0", theta0)
-    if theta0.shape == policy.theta_shape:
-        return np.repeat(theta0[None], n_runs, axis=0)
-    if theta0.shape == (n_runs,) + policy.theta_shape:
-        return theta0
-    raise ValueError(f"theta0 has shape {theta0.shape}, expected {policy.theta_shape} or "
-                     f"(n_runs, *theta_shape) = {(n_runs,) + policy.theta_shape}")
+def _per_run(name: str, x: ArrayLike, n_runs: int, shape: tuple[int, ...]) -> np.ndarray:
+    """x shared by every run (shape) or one per run (n_runs, *shape), as a fresh (n_runs, *shape) array."""
+    x = as_float_array(name, x)
+    if x.shape == shape:
+        return np.repeat(x[None], n_runs, axis=0)
+    if x.shape != (n_runs,) + shape:
+        raise ValueError(f"{name} has shape {x.shape}, expected {shape} or (n_runs, ...) = {(n_runs,) + shape}")
+    return x
 
 
 def _step_sizes(alpha, n_runs: int) -> np.ndarray:
@@ -121,7 +121,7 @@ def reinforce(mdp: TabularMDP, policy: SoftmaxPolicy, theta0, alpha, n_updates: 
         raise ValueError(f"baseline='mean' uses the other episodes of a run's batch: need batch_size >= 2, got {B}")
     truncation = _check_truncation(truncation, ("raise", "accept"))
     S, A = mdp.n_states, mdp.n_actions
-    theta = _start(policy, theta0, n_runs)
+    theta = _per_run("theta0", theta0, n_runs, policy.theta_shape)
     thetas, mean_return = [theta], np.zeros((n_runs, U))
     for u in range(U):
         pi = policy.probs_many(theta)  # (R, S, A)
@@ -173,7 +173,7 @@ def book_reinforce(mdp: TabularMDP, policy: SoftmaxPolicy, theta0, alpha, n_epis
         raise TypeError(f"scalar_baseline must be True or False, got {type(scalar_baseline).__name__} "
                         f"{scalar_baseline!r}")
     truncation = _check_truncation(truncation, ("raise", "stop", "accept"))
-    theta = _start(policy, theta0, n_runs).reshape(n_runs, -1)
+    theta = _per_run("theta0", theta0, n_runs, policy.theta_shape).reshape(n_runs, -1)
     rngs = [rng] if n_runs == 1 else rng.spawn(n_runs)  # independent streams, one per run
     lanes = Lanes(mdp, policy, theta, alpha, alpha_w, bool(scalar_baseline), E, max_steps, truncation, rngs)
     returns, lengths, thetas, ws, stopped = lanes.run_all()

@@ -132,10 +132,10 @@ def policy_gradient(lq: LQ, K, sigma: float, T: int | None = None) -> np.ndarray
     X, P, _ = _moments(lq, K, sigma, T)
     if T is None:
         return -2 * ((R + g * B.T @ P @ B) @ K + g * B.T @ P @ A) @ X
-    S, grad = lq.S0, np.zeros_like(K)
+    S, grad, A_K, W = lq.S0, np.zeros_like(K), A + B @ K, sigma**2 * B @ B.T
     for t in range(T):  # P[k] is the cost-to-go with k steps left: T - t - 1 after step t
         grad -= 2 * g**t * ((R + g * B.T @ P[T - t - 1] @ B) @ K + g * B.T @ P[T - t - 1] @ A) @ S
-        S = (A + B @ K) @ S @ (A + B @ K).T + sigma**2 * B @ B.T
+        S = A_K @ S @ A_K.T + W
     return grad
 
 

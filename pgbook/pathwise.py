@@ -69,7 +69,6 @@ def _check_detach(detach) -> str:
 def _theta_and_noise(env: PointMass, policy: GaussianPolicy, theta, n, rng) -> tuple[np.ndarray, np.ndarray]:
     """theta checked, then eps (n, T) drawn: arguments are validated before any sampling."""
     theta, n, rng = policy.check_theta(theta), check_positive_int("n", n), check_rng(rng)
-    _std(policy, theta)
     return theta, rng.standard_normal((n, env.T))
 
 

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 
-from ._checks import as_float_array, check_real
+from ._checks import as_float_array, check_real, same_shape
 
 FULL_WIDTH = 10.0  # inches: plt.subplots(1, 2, figsize=(FULL_WIDTH, 4)) is a full-width figure
 DPI = 100
@@ -72,9 +72,7 @@ def error_bars(labels, means, stderrs, truth=None, k: float = 2.0, ax=None):
     arrays = {"labels": np.asarray(labels), "stderrs": stderrs}
     if truth is not None:
         arrays["truth"] = truth = as_float_array("truth", truth, ndim=1)
-    for name, x in arrays.items():
-        if x.shape != means.shape:
-            raise ValueError(f"{name} has shape {x.shape} but means has shape {means.shape}; expected equal")
+    same_shape(means=means, **arrays)
     if (stderrs < 0).any():
         raise ValueError(f"stderrs must be >= 0, got {stderrs.min():g}")
     ax = _axis(ax)
@@ -96,8 +94,7 @@ def mc_error_curve(n, errors, label: str = "Monte Carlo error", guide: bool = Tr
     rate 1/sqrt(n) (introduced in notebook 03).
     """
     n, errors = as_float_array("n", n, ndim=1), as_float_array("errors", errors, ndim=1)
-    if n.shape != errors.shape:
-        raise ValueError(f"n has shape {n.shape} but errors has shape {errors.shape}; expected equal")
+    same_shape(errors=errors, n=n)
     if n.size == 0 or (n <= 0).any() or (errors <= 0).any():
         raise ValueError(f"n and errors must be non-empty and positive for a log-log plot, got "
                          f"min n = {n.min(initial=np.inf):g}, min error = {errors.min(initial=np.inf):g}")

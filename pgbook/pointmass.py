@@ -59,13 +59,9 @@ def _noise(env: PointMass, eps: ArrayLike) -> np.ndarray:
 
 
 def _std(policy: GaussianPolicy, theta: np.ndarray) -> float:
-    """sigma, refusing a learned log sigma = theta[2] whose exp is not a finite positive float."""
-    with np.errstate(over="ignore"):
-        sigma = policy.std(theta)
-    if policy.sigma is None and not 0 < sigma < np.inf:
-        raise ValueError(f"theta[2] = log sigma = {theta[2]:g} gives sigma = {sigma:g}; "
-                         f"expected log sigma in about [-700, 700]")
-    return sigma
+    """sigma; `GaussianPolicy.check_theta` already refuses a learned log sigma = theta[2] whose exp
+    is not a finite positive float."""
+    return policy.std(theta)
 
 
 def _finite(what: str, x: np.ndarray, theta: np.ndarray) -> None:

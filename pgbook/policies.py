@@ -161,16 +161,18 @@ class SoftmaxPolicy:
                              f"{self.n_states}, {self.n_actions})")
         return self._centred_sum(w - w.sum(axis=-1, keepdims=True) * pi)
 
+    def _logits_many(self, thetas: ArrayLike) -> np.ndarray:
+        """`logits` for each theta of a stack (R, *theta_shape): (R, S, A)."""
+        thetas = self.check_thetas(thetas)
+        return thetas if self.is_tabular else np.einsum("sak,rk->rsa", self.phi, thetas)
+
     def log_probs_many(self, thetas: ArrayLike) -> np.ndarray:
         """log pi(a | s) for each theta of a stack (R, *theta_shape): (R, S, A)."""
-        thetas = self.check_thetas(thetas)
-        z = thetas if self.is_tabular else np.einsum("sak,rk->rsa", self.phi, thetas)
-        return log_softmax(z)
+        return log_softmax(self._logits_many(thetas))
 
     def probs_many(self, thetas: ArrayLike) -> np.ndarray:
         """pi(a | s) for each theta of a stack (R, *theta_shape): (R, S, A)."""
-        thetas = self.check_thetas(thetas)
-        return softmax(thetas if self.is_tabular else np.einsum("sak,rk->rsa", self.phi, thetas))
+        return softmax(self._logits_many(thetas))
 
     def weighted_score_many(self, thetas: ArrayLike, weights: ArrayLike) -> np.ndarray:
         """`weighted_score` with one theta per run: thetas (R, *theta_shape), weights (R, S, A) ->

@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_float_array, check_positive_int, check_rng
+from ._checks import as_float_array, check_positive_int, check_rng, same_shape
 from .estimators import check_baseline, check_returns, reinforce_gradient
 from .exact import policy_gradient
 from .mdp import TabularMDP
@@ -109,8 +109,7 @@ def episodes_needed(batch_sizes: ArrayLike, values: ArrayLike, level: float, abo
     Sizes are searched in the order given, so pass them increasing.
     """
     sizes, vals = as_float_array("batch_sizes", batch_sizes, ndim=1), as_float_array("values", values, ndim=1)
-    if sizes.shape != vals.shape:
-        raise ValueError(f"batch_sizes has shape {sizes.shape} but values has shape {vals.shape}; expected equal")
+    same_shape(values=vals, batch_sizes=sizes)
     hit = np.flatnonzero(vals >= level if above else vals <= level)
     return int(sizes[hit[0]]) if hit.size else None
 

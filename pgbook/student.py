@@ -123,11 +123,11 @@ def _checker_of_answer(cells, i: int, start: int) -> str | None:
     """The `pg.check` name that grades the answer block starting at `start` in markdown cell i."""
     text = cells[i].source[:start]
     item = list(EXERCISE_ITEM.finditer(text))
-    found = CHECK_CALL.findall(text[item[-1].start():]) if item else []
-    found += re.findall(r"`pg\.check\.(\w+)`", text[item[-1].start():]) if item else []
-    if found:
-        return found[-1]
-    if not item and not ANSWER.search(text) and i > 0 and cells[i - 1].cell_type == "code":
+    if item:
+        exercise = text[item[-1].start():]
+        found = CHECK_CALL.findall(exercise) + re.findall(r"`pg\.check\.(\w+)`", exercise)
+        return found[-1] if found else None
+    if not ANSWER.search(text) and i > 0 and cells[i - 1].cell_type == "code":
         calls = CHECK_CALL.findall(cells[i - 1].source)
         return calls[-1] if calls else None
     return None

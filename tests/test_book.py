@@ -20,6 +20,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book"))  # book/build.py and book/slides.py, imported by the tests
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
 RESOURCE_TAGS = {"script": "src", "img": "src", "link": "href", "iframe": "src", "source": "src",
                  "video": "src", "audio": "src", "embed": "src"}
@@ -155,7 +156,6 @@ def test_every_page_says_its_license_and_the_site_holds_the_license_texts(site):
 
 
 def test_slide_breaks_follow_the_notebook_metadata_or_the_rules(site):
-    sys.path.insert(0, str(ROOT / "book"))
     import slides
 
     for path in NOTEBOOKS:
@@ -295,7 +295,6 @@ def test_every_page_and_deck_renders_offline_in_chromium(served, chromium, brows
 
 
 def test_the_builder_rewrites_notebook_links_hides_widgets_and_shares_image_files(tmp_path):
-    sys.path.insert(0, str(ROOT / "book"))
     import build
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -328,7 +327,6 @@ def test_the_builder_rewrites_notebook_links_hides_widgets_and_shares_image_file
 def test_code_highlighted_apart_gives_the_page_and_deck_nbconvert_would():
     """The builder highlights code once, outside nbconvert's last HTML pass (book/build.py CodeCells):
     the same document as nbconvert's own export, however the code is written."""
-    sys.path.insert(0, str(ROOT / "book"))
     import build
     from bs4 import BeautifulSoup
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -382,7 +380,6 @@ def test_the_readmes_deck_command_makes_a_deck_that_loads_only_the_local_files()
 
 
 def test_the_builder_replaces_only_a_folder_it_made(tmp_path):
-    sys.path.insert(0, str(ROOT / "book"))
     import build
 
     precious = tmp_path / "thesis"
@@ -443,7 +440,6 @@ def typeset():
     if shutil.which("npm") is None or shutil.which("node") is None:
         missing = pytest.fail if os.environ.get("PGBOOK_REQUIRE_CHROMIUM") else pytest.skip
         missing("the book needs Node.js and npm (apt-get install nodejs npm, as .ci/run does)")
-    sys.path.insert(0, str(ROOT / "book"))
     import build
 
     def run(pages: list[str]) -> tuple[list[dict], str]:

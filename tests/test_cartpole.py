@@ -48,6 +48,16 @@ def test_returns_to_go_match_a_loop():
     assert np.all(G[~mask] == 0)
 
 
+@pytest.mark.parametrize("gamma", [0.0, 0.1, 1.0])
+def test_returns_to_go_stay_finite_for_any_allowed_gamma_over_the_longest_episode(gamma):
+    # a 500-step episode: gamma^t underflows to 0 long before the end for small gamma, so the
+    # targets must come from the recursion G_t = r_t + gamma G_{t+1}, never from dividing by gamma^t
+    mask, cut, bootstrap = np.ones((2, 500), bool), np.array([True, False]), np.array([40.0, 40.0])
+    G = cartpole.returns_to_go(mask, cut, bootstrap, gamma)
+    assert np.isfinite(G).all()
+    assert np.allclose(G, returns_loop(mask, cut, bootstrap, gamma), rtol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def run0_float64(batch_and_params):
     """Run 0's parameters, episodes and targets in float64, and jax.grad of its loss (compiled once)."""

@@ -14,16 +14,12 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from test_book import readme_block as block  # a fenced block of README.md (tests/ is on sys.path)
+
 tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11")
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-
-
-def block(marker: str) -> str:
-    m = re.search(rf"<!-- {marker} -->\s*```[a-z]*\n(.*?)```\s*<!-- /{marker} -->", README, re.S)
-    assert m, f"README.md has no fenced block between <!-- {marker} --> markers"
-    return m.group(1)
 
 
 def requirement_lines(path: Path) -> list[str]:

@@ -49,6 +49,17 @@ def _enumerate(rho, P, R, theta, H, dynamics=True, minus_pi=True, uniform=False)
     return total
 
 
+# (flags of `_enumerate`, hint): what a typical mistake computes instead (computed only for a wrong answer)
+_MISTAKES = (
+    (dict(dynamics=False), "p(tau) is missing the dynamics. P(s'|s, a) drops out of grad log p(tau), "
+                           "but not out of p(tau): weight each trajectory by its full probability."),
+    (dict(minus_pi=False), "the score counts each visited (s_t, a_t) but misses its second term: "
+                           "grad log pi(a|s) is 1 at (s, a) minus pi(.|s) across the row of s."),
+    (dict(uniform=True), "every trajectory got the same weight. The sum is an expectation: weight "
+                         "each trajectory by its probability p(tau)."),
+)
+
+
 def enumerated_gradient(func) -> Verdict:
     """Hold `func(rho, P, R, theta, horizon) -> grad J` (S, A) against the exact gradient.
 
@@ -74,16 +85,8 @@ def enumerated_gradient(func) -> Verdict:
             return Verdict(False, f"{where} enumerated_gradient raised {type(err).__name__}: {err}")
         if got is None:
             return returned_none(f"{where} enumerated_gradient")
-        mistakes = (  # what a typical mistake computes instead (computed only for a wrong answer)
-            (dict(dynamics=False), "p(tau) is missing the dynamics. P(s'|s, a) drops out of grad log p(tau), "
-                                   "but not out of p(tau): weight each trajectory by its full probability."),
-            (dict(minus_pi=False), "the score counts each visited (s_t, a_t) but misses its second term: "
-                                   "grad log pi(a|s) is 1 at (s, a) minus pi(.|s) across the row of s."),
-            (dict(uniform=True), "every trajectory got the same weight. The sum is an expectation: weight "
-                                 "each trajectory by its probability p(tau)."),
-        )
         hints = [(lambda a, f=flags: np.allclose(a, _enumerate(rho, P, R, theta, H, **f), rtol=1e-6, atol=1e-9), hint)
-                 for flags, hint in mistakes]
+                 for flags, hint in _MISTAKES]
         hints.append((lambda a: np.allclose(a, -expected, rtol=1e-6, atol=1e-9),
                       "the sign is flipped: the answer is +sum p(tau) R(tau) grad log p(tau)."))
         verdict = close(f"{where} enumerated_gradient(...)", got, expected, hints=hints)

@@ -123,6 +123,10 @@ _MISTAKES = [
 ]
 
 
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
 def book_baseline_update(func) -> Verdict:
     """Check func(policy, theta, w, states, actions, rewards, alpha, alpha_w, gamma) -> (theta, w):
     one episode of REINFORCE with a per-state baseline w (S,) as Sutton & Barto (2018, section 13.4)
@@ -156,14 +160,14 @@ def book_baseline_update(func) -> Verdict:
         for name, got, want in (("theta", theta, want_theta), ("w", w, want_w)):
             if got.shape != want.shape:
                 return Verdict(False, f"{call} returned {name} of shape {got.shape}, expected {want.shape}.")
-        if np.allclose(theta, want_theta, rtol=1e-8, atol=1e-10) and np.allclose(w, want_w, rtol=1e-8, atol=1e-10):
+        theta_ok = _same(theta, want_theta)
+        if theta_ok and _same(w, want_w):
             continue
         for flags, hint in _MISTAKES:
             t_m, w_m = _update(case, **flags)
-            if np.allclose(theta, t_m, rtol=1e-8, atol=1e-10) and np.allclose(w, w_m, rtol=1e-8, atol=1e-10):
+            if _same(theta, t_m) and _same(w, w_m):
                 return Verdict(False, f"{call} is not right: {hint}")
-        wrong = "w" if np.allclose(theta, want_theta, rtol=1e-8, atol=1e-10) else "theta"
-        got, want = (w, want_w) if wrong == "w" else (theta, want_theta)
+        wrong, got, want = ("w", w, want_w) if theta_ok else ("theta", theta, want_theta)
         return Verdict(False, f"{call} returned {wrong} = {_fmt(got)}, expected {_fmt(want)}.")
     return Verdict(True, "book_baseline_update gives Sutton & Barto's update of theta and w on both test "
                          f"episodes: {cases[0].name} and {cases[1].name}.")

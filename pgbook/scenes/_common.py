@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, same_shape  # noqa: F401 (the scenes import it from here)
 from ..plots import CYCLE, EXACT_COLOR, jitter
 
 
@@ -16,14 +16,6 @@ def as_runs(name: str, x, trailing: int) -> np.ndarray:
         raise ValueError(f"{name} must have shape (K, ...) or (R, K, ...) with {trailing} dimension(s) "
                          f"after K >= 2 steps, got shape {x.shape}")
     return x
-
-
-def same_shape(**arrays) -> None:
-    """ValueError naming the first array whose shape differs from the first one's."""
-    (first, a), *rest = arrays.items()
-    for name, b in rest:
-        if np.shape(b) != np.shape(a):
-            raise ValueError(f"{name} has shape {np.shape(b)} but {first} has shape {np.shape(a)}; expected equal")
 
 
 class Strips:
